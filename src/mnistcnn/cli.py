@@ -1,0 +1,160 @@
+"""The `mnistcnn` command line: one click group of thin commands.
+
+No TensorFlow (nor NumPy) at module level, so `mnistcnn --help` is instant; each
+command parses its options, calls one library function and prints. Mistakes a user
+can make end in one `Error:` line and a non-zero exit, never a traceback.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from mnistcnn import __version__
+from mnistcnn.config import CHOICES, Config, field_names
+from mnistcnn.errors import InputError, UsageError
+
+DATA_HELP = (
+    "Where MNIST comes from: auto, mnist, sample, or a folder of IDX files / a mnist.npz."
+    "  [env var: MNISTCNN_DATA; default: auto]"
+)
+CONFIG_HELP = {
+    "architecture": "Network from the model registry.",
+    "filters": "Filters of the first convolution; later layers scale from it.",
+    "kernel_size": "Convolution window (the 'spatial extent').",
+    "activation": "Non-linearity after each hidden layer.",
+    "pooling": "Down-sampling: max, average, or none (a stride-2 convolution).",
+    "dropout": "Dropout rate.",
+    "dense_units": "Units of the hidden dense layer (baseline, mlp).",
+    "loss": "Training loss.",
+    "optimizer": "Optimizer (momentum is SGD with Nesterov momentum 0.9).",
+    "learning_rate": "Peak learning rate.",
+    "schedule": "constant, or cosine: one epoch of warm-up then cosine decay.",
+    "batch_size": "Images per training step.",
+    "epochs": "Most epochs to train (early stopping may end sooner).",
+    "seed": "Seed for weights, shuffling and the validation split.",
+    "valid_fraction": "Share of the 60,000 training images held out for validation.",
+    "patience": "Epochs without a better validation loss before stopping.",
+    "precision": "float32, mixed_bfloat16, or auto (bfloat16 on CPUs with AMX/AVX-512 BF16 or a GPU).",
+}
+
+
+class FriendlyErrors(click.Group):
+    """Turns the errors users cause into one `Error:` line (exit 2 for usage, 1 for inputs)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except UsageError as error:
+            raise _exit_with(str(error), 2) from None
+        except InputError as error:
+            raise _exit_with(str(error), 1) from None
+        except OSError as error:  # a folder that is not writable, a full disk
+            where = f": {error.filename}" if error.filename else ""
+            raise _exit_with(f"{error.strerror or error}{where}; check the path and free space", 1) from None
+
+
+def _exit_with(message: str, code: int) -> click.ClickException:
+    exception = click.ClickException(message)
+    exception.exit_code = code
+    return exception
+
+
+def data_option(function):
+    return click.option("--data", "data_source", envvar="MNISTCNN_DATA", default=None,
+                        metavar="SRC", help=DATA_HELP)(function)
+
+
+def config_options(function):
+    """One option per config field, each defaulting to the config's own default."""
+    defaults = Config()
+    for name in reversed(field_names()):
+        default = getattr(defaults, name)
+        kind = click.Choice(CHOICES[name]) if name in CHOICES else type(default)
+        function = click.option(
+            f"--{name.replace('_', '-')}", name, type=kind, default=None,
+            help=f"{CONFIG_HELP[name]}  [default: {default}]",
+        )(function)
+    return function
+
+
+def config_from(options: dict) -> Config:
+    return Config().with_changes(**{name: value for name, value in options.items() if value is not None})
+
+
+def status(message: str) -> None:
+    """What the tool is doing goes to standard error; results go to standard output."""
+    click.echo(message, err=True)
+
+
+@click.group(cls=FriendlyErrors, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mnistcnn")
+def main():
+    """Train, compare, evaluate and use convolutional networks on MNIST digits."""
+
+
+@main.command("check-devices")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+def check_devices_command(as_json):
+    """Show the CPUs and GPUs TensorFlow sees and where a matrix product runs."""
+    from mnistcnn.devices import check_devices, format_report
+
+    report = check_devices()
+    click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
+
+
+@main.command("train-final")
+@config_options
+@data_option
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("models/mnistcnn.h5"),
+              show_default=True, help="Where to save the model (.h5); its story goes beside it as .json.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace the output even if it was trained on more data than this run has.")
+def train_final_command(data_source, output, overwrite, **options):
+    """Train the final model, evaluate it, and save it as .h5 with a .json story."""
+    config = config_from(options)
+    from mnistcnn.data import load_dataset
+    from mnistcnn.final import seed_report, train_final
+
+    dataset = load_dataset(data_source, config.valid_fraction, config.seed)
+    status(dataset.describe())
+    story = train_final(config, dataset, output, overwrite=overwrite)
+    click.echo(f"saved {output} and {output.with_suffix('.json')} "
+               f"({story['epochs_run']} epochs, best {story['best_epoch']}, {story['training_seconds']:.0f} s)")
+    click.echo(seed_report(story["metrics"]))
+
+
+@main.command("evaluate")
+@click.option("--model-file", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("models/mnistcnn.h5"), show_default=True, help="The Keras .h5 model to evaluate.")
+@data_option
+@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the confusion matrix, per-class scores and hardest mistakes.  "
+                   "[default: MODEL-report beside the model]")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON object.")
+def evaluate_command(model_file, data_source, report_dir, as_json):
+    """Report loss and accuracy on train, valid and test, and where the model fails."""
+    from mnistcnn.data import load_dataset
+    from mnistcnn.evaluation import evaluate, write_report
+    from mnistcnn.final import seed_report
+    from mnistcnn.storage import load_model, read_story
+
+    model = load_model(model_file)
+    # Rebuild the validation split the model was trained with, so "valid" stays held out.
+    trained_with = Config.from_dict((read_story(model_file) or {}).get("config", {}))
+    dataset = load_dataset(data_source, trained_with.valid_fraction, trained_with.seed)
+    status(dataset.describe())
+    metrics, probabilities = evaluate(model, dataset)
+    report_dir = report_dir or model_file.with_name(f"{model_file.stem}-report")
+    written = write_report(report_dir, dataset, probabilities["test"])
+    status(f"report: {', '.join(str(path) for path in written)}")
+    if as_json:
+        click.echo(json.dumps({"model": str(model_file), "data": dataset.describe().removeprefix("data: "),
+                               **metrics}, indent=2))
+    else:
+        click.echo(seed_report(metrics))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

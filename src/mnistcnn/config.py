@@ -1,0 +1,121 @@
+"""The one experiment config: a frozen dataclass with Keras's own argument names.
+
+Variants are made with `dataclasses.replace` (or `Config.with_changes`, which
+validates). The names of every choice live here, without importing Keras, so the
+CLI can list them instantly; `models.py` maps them to layers.
+"""
+
+import dataclasses
+import json
+from dataclasses import dataclass
+
+from mnistcnn.errors import UsageError
+
+ARCHITECTURES = ("mlp", "baseline", "deep", "m3")
+POOLINGS = ("max", "average", "none")
+ACTIVATIONS = ("relu", "elu", "selu", "tanh", "sigmoid", "gelu", "swish", "leaky_relu")
+LOSSES = (
+    "categorical_crossentropy",
+    "mean_squared_error",
+    "categorical_hinge",
+    "kl_divergence",
+    "poisson",
+)
+OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam", "adamw", "nadam")
+SCHEDULES = ("constant", "cosine")
+PRECISIONS = ("auto", "float32", "mixed_bfloat16")
+
+CHOICES = {
+    "architecture": ARCHITECTURES,
+    "pooling": POOLINGS,
+    "activation": ACTIVATIONS,
+    "loss": LOSSES,
+    "optimizer": OPTIMIZERS,
+    "schedule": SCHEDULES,
+    "precision": PRECISIONS,
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything that decides a training run. Defaults: the Keras MNIST seed."""
+
+    architecture: str = "baseline"
+    filters: int = 32  # first convolution's filters; later layers scale from it
+    kernel_size: int = 3
+    activation: str = "relu"
+    pooling: str = "max"
+    dropout: float = 0.5
+    dense_units: int = 128
+    loss: str = "categorical_crossentropy"
+    optimizer: str = "adam"
+    learning_rate: float = 0.001
+    schedule: str = "constant"  # "cosine": one epoch of warm-up, then cosine decay
+    batch_size: int = 128
+    epochs: int = 12
+    seed: int = 0
+    valid_fraction: float = 0.1
+    patience: int = 3  # epochs without a better validation loss before stopping
+    precision: str = "auto"  # bfloat16 where the CPU (AMX, AVX-512 BF16) or a GPU is fast at it
+
+    def __post_init__(self):
+        for field, valid in CHOICES.items():
+            value = getattr(self, field)
+            if value not in valid:
+                raise UsageError(
+                    f"unknown {field} '{value}'; choose one of: {', '.join(valid)}"
+                )
+        for field in ("filters", "kernel_size", "dense_units", "batch_size", "epochs", "patience"):
+            value = getattr(self, field)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise UsageError(f"{field} must be a whole number >= 1, got {value!r}")
+        if not 0 <= self.dropout < 1:
+            raise UsageError(f"dropout must be in [0, 1), got {self.dropout}")
+        if not self.learning_rate > 0:
+            raise UsageError(f"learning_rate must be > 0, got {self.learning_rate}")
+        if not 0 < self.valid_fraction < 1:
+            raise UsageError(
+                f"valid_fraction must be between 0 and 1 (exclusive), got {self.valid_fraction}; use e.g. 0.1"
+            )
+
+    def with_changes(self, **changes) -> "Config":
+        """A copy with some fields changed; unknown field names are an error."""
+        unknown = sorted(set(changes) - set(field_names()))
+        if unknown:
+            raise UsageError(
+                f"unknown config field {', '.join(unknown)}; fields are: {', '.join(field_names())}"
+            )
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "Config":
+        return cls().with_changes(**values)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Config":
+        return cls.from_dict(json.loads(text))
+
+
+def field_names() -> tuple[str, ...]:
+    return tuple(field.name for field in dataclasses.fields(Config))
+
+
+def parse_value(field: str, text: str):
+    """Turn a command-line string into the type of `field` (for `--values`, presets)."""
+    if field not in field_names():
+        raise UsageError(f"unknown config field '{field}'; fields are: {', '.join(field_names())}")
+    kind = type(getattr(Config(), field))
+    try:
+        if kind is int:
+            return int(text)
+        if kind is float:
+            return float(text)
+    except ValueError:
+        raise UsageError(f"'{text}' is not a valid {kind.__name__} for {field}") from None
+    return text

@@ -1,0 +1,232 @@
+"""Loading MNIST from wherever it is, as train / valid / test arrays.
+
+Sources (`--data SRC` or the environment variable `MNISTCNN_DATA`):
+  auto    the environment's path; else Keras's cache; else Keras's download (short
+          timeout); else the bundled sample, with a loud warning.
+  mnist   the full set (cache or download) or an error: no fallback.
+  sample  the class-balanced subset bundled in the package.
+  a path  a folder with the four IDX files (gzip or raw, either spelling), or a
+          Keras `mnist.npz`.
+
+`valid` is drawn from the training images (seeded); `test` is always the test set.
+"""
+
+import os
+import socket
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mnistcnn.errors import InputError, UsageError
+from mnistcnn.idx import find_idx_file, read_idx
+
+ENVIRONMENT_VARIABLE = "MNISTCNN_DATA"
+SAMPLE_PATH = Path(__file__).parent / "sample" / "mnist-sample.npz"
+DOWNLOAD_TIMEOUT_SECONDS = 10
+IDX_FILES = {
+    "x_train": ("train-images", "idx3-ubyte", 3),
+    "y_train": ("train-labels", "idx1-ubyte", 1),
+    "x_test": ("t10k-images", "idx3-ubyte", 3),
+    "y_test": ("t10k-labels", "idx1-ubyte", 1),
+}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Images as float32 in [0, 1] with shape (n, 28, 28, 1); labels as uint8 0-9."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_valid: np.ndarray
+    y_valid: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    source: str  # "mnist", "sample", or what the path held
+    location: str  # where it was read from
+
+    def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Return (images, labels) of "train", "valid" or "test"."""
+        return getattr(self, f"x_{name}"), getattr(self, f"y_{name}")
+
+    def describe(self) -> str:
+        """One line for the user, e.g. `data: mnist (54000 train / ...) from PATH`."""
+        sizes = " / ".join(
+            f"{len(self.split(name)[1])} {name}" for name in ("train", "valid", "test")
+        )
+        return f"data: {self.source} ({sizes}) from {self.location}"
+
+
+def load_dataset(source: str | None = None, valid_fraction: float = 0.1, seed: int = 0) -> Dataset:
+    """Load MNIST from `source` and split off a validation set.
+
+    Args:
+        source: "auto", "mnist", "sample" or a path; None means `MNISTCNN_DATA` or auto.
+        valid_fraction: share of the training images held out for validation.
+        seed: makes the validation split the same on every run.
+
+    Raises:
+        UsageError: a bad fraction or an unknown source.
+        InputError: the files cannot be found or are corrupt.
+    """
+    if not 0 < valid_fraction < 1:
+        raise UsageError(
+            f"valid fraction {valid_fraction} is not between 0 and 1; use e.g. 0.1"
+        )
+    arrays, source_name, location = _read_source(source or os.environ.get(ENVIRONMENT_VARIABLE) or "auto")
+    x_train, y_train, x_test, y_test = (arrays[key] for key in ("x_train", "y_train", "x_test", "y_test"))
+    _check_pairs(x_train, y_train, x_test, y_test, location)
+
+    order = np.random.default_rng(seed).permutation(len(y_train))
+    valid_count = round(len(y_train) * valid_fraction)
+    if valid_count == 0 or valid_count == len(y_train):
+        raise UsageError(
+            f"valid fraction {valid_fraction} leaves an empty split of {len(y_train)} "
+            "training images; use a fraction like 0.1"
+        )
+    valid_index, train_index = order[:valid_count], order[valid_count:]
+    return Dataset(
+        x_train=_to_float(x_train[train_index]),
+        y_train=y_train[train_index],
+        x_valid=_to_float(x_train[valid_index]),
+        y_valid=y_train[valid_index],
+        x_test=_to_float(x_test),
+        y_test=y_test,
+        source=source_name,
+        location=location,
+    )
+
+
+def _to_float(images: np.ndarray) -> np.ndarray:
+    return (images.astype(np.float32) / 255.0)[..., np.newaxis]
+
+
+def _read_source(source: str) -> tuple[dict, str, str]:
+    """Return (arrays by key, source name, location) for a source string."""
+    if source == "sample":
+        return _read_npz(SAMPLE_PATH), "sample", str(SAMPLE_PATH)
+    if source == "mnist":
+        return _read_full_mnist()
+    if source == "auto":
+        environment_path = os.environ.get(ENVIRONMENT_VARIABLE)
+        if environment_path and environment_path != "auto":
+            return _read_source(environment_path)
+        try:
+            return _read_full_mnist()
+        except InputError as error:
+            warn(
+                f"WARNING: the full MNIST set could not be had ({error}).\n"
+                f"WARNING: using the bundled SAMPLE ({SAMPLE_PATH.name}, ~10k training images);"
+                f" results will be weaker. To use the full set, set {ENVIRONMENT_VARIABLE} or"
+                " --data to a folder with the four MNIST IDX files or a mnist.npz."
+            )
+            return _read_npz(SAMPLE_PATH), "sample", str(SAMPLE_PATH)
+    return _read_path(Path(source))
+
+
+def _read_path(path: Path) -> tuple[dict, str, str]:
+    if path.is_dir():
+        return _read_idx_folder(path), "mnist", str(path)
+    if path.is_file() and path.suffix == ".npz":
+        return _read_npz(path), "mnist", str(path)
+    if path.exists():
+        raise InputError(
+            f"data source {path} is neither a folder of IDX files nor a .npz file; "
+            "point --data at the folder holding train-images-idx3-ubyte.gz and the others"
+        )
+    raise UsageError(
+        f"data source '{path}' does not exist; use auto, mnist, sample, or a path to "
+        "a folder of MNIST IDX files or a mnist.npz"
+    )
+
+
+def _read_idx_folder(directory: Path) -> dict:
+    found = {key: find_idx_file(directory, prefix, kind) for key, (prefix, kind, _) in IDX_FILES.items()}
+    missing = [f"{prefix}-{kind}[.gz]" for key, (prefix, kind, _) in IDX_FILES.items() if found[key] is None]
+    if missing:
+        raise InputError(
+            f"{directory}: missing {', '.join(missing)}; the folder needs all four MNIST IDX files"
+        )
+    return {key: read_idx(found[key], IDX_FILES[key][2]) for key in IDX_FILES}
+
+
+def _read_npz(path: Path) -> dict:
+    try:
+        with np.load(path) as archive:
+            missing = [key for key in IDX_FILES if key not in archive.files]
+            if missing:
+                raise InputError(
+                    f"{path}: missing arrays {', '.join(missing)}; a Keras mnist.npz holds "
+                    "x_train, y_train, x_test, y_test"
+                )
+            arrays = {key: np.asarray(archive[key]) for key in IDX_FILES}
+    except (OSError, ValueError, EOFError) as error:
+        if isinstance(error, InputError):
+            raise
+        raise InputError(f"{path}: not a readable .npz file ({error}); download it again") from None
+    for key in ("x_train", "x_test"):
+        if arrays[key].ndim != 3 or arrays[key].shape[1:] != (28, 28):
+            raise InputError(f"{path}: {key} has shape {arrays[key].shape}, expected (n, 28, 28)")
+        arrays[key] = arrays[key].astype(np.uint8)
+    for key in ("y_train", "y_test"):
+        arrays[key] = arrays[key].astype(np.int64).reshape(-1)
+    return arrays
+
+
+def _check_pairs(x_train, y_train, x_test, y_test, location: str) -> None:
+    for name, images, labels in (("train", x_train, y_train), ("test", x_test, y_test)):
+        if images.shape[1:] != (28, 28):
+            raise InputError(f"{location}: {name} images are {images.shape[1:]}, expected 28x28")
+        if len(images) != len(labels):
+            raise InputError(
+                f"{location}: {len(images)} {name} images but {len(labels)} labels; "
+                "the image and label files must come from the same release"
+            )
+        if len(labels) and (labels.min() < 0 or labels.max() > 9):
+            raise InputError(
+                f"{location}: {name} labels range {labels.min()}..{labels.max()}, expected 0-9; "
+                "the label file is corrupt"
+            )
+
+
+def keras_cache_path() -> Path:
+    """Where `keras.datasets.mnist.load_data` keeps its download."""
+    keras_home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return Path(keras_home) / "datasets" / "mnist.npz"
+
+
+def _read_full_mnist() -> tuple[dict, str, str]:
+    cache = keras_cache_path()
+    if cache.is_file():
+        return _read_npz(cache), "mnist", str(cache)
+    try:
+        arrays = download_with_keras()
+    except Exception as error:  # any network failure means: not available here
+        raise InputError(
+            f"not in Keras's cache ({cache}) and Keras's download failed "
+            f"({type(error).__name__}); connect to the internet or set {ENVIRONMENT_VARIABLE}"
+            " to a folder with the four MNIST IDX files"
+        ) from None
+    return arrays, "mnist", f"Keras download ({cache})"
+
+
+def download_with_keras() -> dict:
+    """Download MNIST with Keras, giving up quickly when offline.
+
+    Tests replace this function so they never wait on the network.
+    """
+    import keras
+
+    previous_timeout = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_SECONDS)
+    try:
+        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+    finally:
+        socket.setdefaulttimeout(previous_timeout)
+    return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+
+
+def warn(message: str) -> None:
+    """Warnings go to standard error so JSON on standard output stays clean."""
+    print(message, file=sys.stderr, flush=True)

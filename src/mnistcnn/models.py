@@ -1,0 +1,143 @@
+"""The one model factory: `build_model(config) -> keras.Model`, and its architectures.
+
+Each architecture is a short function in `ARCHITECTURES`, together with the config
+fields it uses, so a sweep can refuse a field an architecture ignores. Impossible
+geometry (too many or too large valid convolutions for 28x28) is a `UsageError`
+raised while building, before any training.
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+from mnistcnn.config import Config
+from mnistcnn.errors import UsageError
+from mnistcnn.runtime import import_keras
+
+keras = import_keras()
+from keras import layers  # noqa: E402
+
+INPUT_SHAPE = (28, 28, 1)
+NUM_CLASSES = 10
+POOLING_LAYERS = {"max": layers.MaxPooling2D, "average": layers.AveragePooling2D}
+
+
+@dataclass(frozen=True)
+class Architecture:
+    build: Callable[[Config], keras.Model]
+    uses: frozenset  # config fields that change the network
+    description: str
+
+
+def build_model(config: Config) -> keras.Model:
+    """Build (not compile) the network `config.architecture` describes."""
+    return ARCHITECTURES[config.architecture].build(config)
+
+
+def _activation(config: Config):
+    if config.activation == "leaky_relu":
+        return layers.LeakyReLU(negative_slope=0.01)
+    return layers.Activation(config.activation)
+
+
+def _check_fits(x, kernel_size: int, where: str, config: Config) -> None:
+    size = x.shape[1]
+    if size < kernel_size:
+        raise UsageError(
+            f"architecture '{config.architecture}' with kernel_size {config.kernel_size}: the "
+            f"feature map is {size}x{size} at {where}, too small for a {kernel_size}x{kernel_size} "
+            "window; use a smaller kernel_size"
+        )
+
+
+def _conv(x, filters: int, config: Config, where: str, padding="valid", use_bias=True):
+    if padding == "valid":
+        _check_fits(x, config.kernel_size, where, config)
+    return layers.Conv2D(filters, config.kernel_size, padding=padding, use_bias=use_bias)(x)
+
+
+def _pool(x, channels: int, config: Config, where: str):
+    """Halve the feature map: max or average pooling, or with `none` a stride-2 convolution."""
+    _check_fits(x, 2, where, config)
+    if config.pooling == "none":
+        return layers.Conv2D(channels, 2, strides=2)(x)
+    return POOLING_LAYERS[config.pooling](2)(x)
+
+
+def _model(inputs, x, name: str) -> keras.Model:
+    # A float32 softmax keeps the output and the loss exact under mixed precision.
+    outputs = layers.Dense(NUM_CLASSES, activation="softmax", dtype="float32")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_mlp(config: Config) -> keras.Model:
+    """The Kaggle seed's "simple neural network": two dense layers, then softmax."""
+    inputs = keras.Input(INPUT_SHAPE)
+    x = layers.Flatten()(inputs)
+    for _ in range(2):
+        x = _activation(config)(layers.Dense(config.dense_units)(x))
+    x = layers.Dropout(config.dropout)(x)
+    return _model(inputs, x, "mlp")
+
+
+def build_baseline(config: Config) -> keras.Model:
+    """The Keras MNIST seed: Conv 32 - pool - Conv 64 - pool - Dense 128 - Dropout."""
+    inputs = keras.Input(INPUT_SHAPE)
+    x = inputs
+    for index, filters in enumerate((config.filters, 2 * config.filters), start=1):
+        x = _activation(config)(_conv(x, filters, config, f"convolution {index}"))
+        x = _pool(x, filters, config, f"pooling {index}")
+    x = layers.Flatten()(x)
+    x = _activation(config)(layers.Dense(config.dense_units)(x))
+    x = layers.Dropout(config.dropout)(x)
+    return _model(inputs, x, "baseline")
+
+
+def build_deep(config: Config) -> keras.Model:
+    """The deep-CNN seed's 471,914-parameter network, layer for layer.
+
+    Conv-Conv-Pool-Dropout-Conv-Conv(same)-Pool-Flatten-Dense 512-Dense 64-BatchNorm.
+    """
+    inputs = keras.Input(INPUT_SHAPE)
+    x = inputs
+    x = _activation(config)(_conv(x, config.filters, config, "convolution 1"))
+    x = _activation(config)(_conv(x, config.filters, config, "convolution 2"))
+    x = _pool(x, config.filters, config, "pooling 1")
+    x = layers.Dropout(config.dropout)(x)
+    x = _activation(config)(_conv(x, config.filters, config, "convolution 3"))
+    x = _activation(config)(_conv(x, config.filters, config, "convolution 4", padding="same"))
+    x = _pool(x, config.filters, config, "pooling 2")
+    x = layers.Flatten()(x)
+    x = _activation(config)(layers.Dense(512)(x))
+    x = _activation(config)(layers.Dense(64)(x))
+    x = layers.BatchNormalization()(x)
+    return _model(inputs, x, "deep")
+
+
+def build_m3(config: Config) -> keras.Model:
+    """ModelM3 (An et al. 2020): ten bias-free valid convolutions, each with BatchNorm.
+
+    Channels start at `filters` (32) and grow by filters/2 (16) to 176; no pooling.
+    """
+    inputs = keras.Input(INPUT_SHAPE)
+    x = inputs
+    for index in range(10):
+        channels = config.filters + index * (config.filters // 2)
+        x = _conv(x, channels, config, f"convolution {index + 1}", use_bias=False)
+        x = _activation(config)(layers.BatchNormalization()(x))
+    x = layers.Flatten()(x)
+    x = layers.BatchNormalization()(layers.Dense(NUM_CLASSES, use_bias=False)(x))
+    outputs = layers.Activation("softmax", dtype="float32")(x)
+    return keras.Model(inputs, outputs, name="m3")
+
+
+_CONVOLUTIONAL = frozenset({"filters", "kernel_size", "activation", "dropout"})
+ARCHITECTURES = {
+    "mlp": Architecture(build_mlp, frozenset({"activation", "dropout", "dense_units"}),
+                        "two dense layers, then softmax (Kaggle seed)"),
+    "baseline": Architecture(build_baseline, _CONVOLUTIONAL | {"pooling", "dense_units"},
+                             "Conv 32 - pool - Conv 64 - pool - Dense 128 (Keras MNIST seed)"),
+    "deep": Architecture(build_deep, _CONVOLUTIONAL | {"pooling"},
+                         "four convolutions, Dense 512-64, 471,914 parameters (deep-CNN seed)"),
+    "m3": Architecture(build_m3, _CONVOLUTIONAL - {"dropout"},
+                       "ModelM3: ten 3x3 convolutions with BatchNorm, 1,126,280 parameters"),
+}

@@ -1,0 +1,80 @@
+"""Every figure mnistcnn draws. Functions take plain lists and arrays read from files.
+
+matplotlib's Agg backend draws without a screen; figures are written atomically.
+"""
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from mnistcnn.files import atomic_path  # noqa: E402
+
+
+def _save(figure, path: Path) -> Path:
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=110, bbox_inches="tight")
+    plt.close(figure)
+    return Path(path)
+
+
+def plot_curves(curves: dict, metric: str, title: str, path: Path) -> Path:
+    """Train (dashed) and valid (solid) curves of one metric over epochs, one colour per value.
+
+    Args:
+        curves: {label: {"train": (mean, std), "valid": (mean, std)}}, each a list per
+            epoch; std may be None for a single run, else it is drawn as a band.
+        metric: "accuracy" or "loss", for the axis label.
+    """
+    figure, axes = plt.subplots(figsize=(8, 5))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for index, (label, splits) in enumerate(curves.items()):
+        colour = colours[index % len(colours)]
+        for split, style in (("train", "--"), ("valid", "-")):
+            mean, std = splits[split]
+            epochs = np.arange(1, len(mean) + 1)
+            axes.plot(epochs, mean, style, color=colour, label=f"{label} ({split})")
+            if std is not None:
+                mean, std = np.asarray(mean), np.asarray(std)
+                axes.fill_between(epochs, mean - std, mean + std, color=colour, alpha=0.15, linewidth=0)
+    axes.set_xlabel("epoch")
+    axes.set_ylabel(metric)
+    axes.set_title(title)
+    if metric == "loss":
+        axes.set_yscale("log")
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize="small", ncol=2)
+    return _save(figure, path)
+
+
+def plot_confusion_matrix(matrix: np.ndarray, path: Path) -> Path:
+    figure, axes = plt.subplots(figsize=(6.5, 5.5))
+    # A log scale keeps the few mistakes visible beside the large diagonal.
+    image = axes.imshow(np.log1p(matrix), cmap="Blues")
+    for row in range(matrix.shape[0]):
+        for column in range(matrix.shape[1]):
+            if matrix[row, column]:
+                bright = image.norm(np.log1p(matrix[row, column])) > 0.6
+                axes.text(column, row, str(matrix[row, column]), ha="center", va="center",
+                          fontsize=7, color="white" if bright else "black")
+    axes.set_xticks(range(10))
+    axes.set_yticks(range(10))
+    axes.set_xlabel("predicted digit")
+    axes.set_ylabel("true digit")
+    axes.set_title("Confusion matrix (test set)")
+    return _save(figure, path)
+
+
+def plot_image_grid(images: np.ndarray, captions: list[str], path: Path, title: str) -> Path:
+    """Up to 25 images in a 5x5 grid, each with its caption."""
+    figure, grid = plt.subplots(5, 5, figsize=(8, 9))
+    for index, axes in enumerate(grid.flat):
+        axes.axis("off")
+        if index < len(images):
+            axes.imshow(images[index], cmap="gray_r")
+            axes.set_title(captions[index], fontsize=8)
+    figure.suptitle(title)
+    return _save(figure, path)

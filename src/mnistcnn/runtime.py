@@ -1,0 +1,85 @@
+"""Importing TensorFlow and Keras quietly, and the global settings a run needs.
+
+Only commands that train or predict import this, so `--help` stays instant.
+"""
+
+import os
+import platform
+import sys
+from pathlib import Path
+
+# CPU flags of the instructions that make bfloat16 matrix products fast.
+BFLOAT16_CPU_FLAGS = ("amx_bf16", "avx512_bf16")
+
+
+def import_keras():
+    """Import and return `keras` on TensorFlow, without TensorFlow's start-up chatter.
+
+    TensorFlow's C++ layer prints oneDNN and CUDA notices to file descriptor 2 before
+    its logging is set up, so TF_CPP_MIN_LOG_LEVEL cannot hide them; we point the
+    descriptor at /dev/null while it starts. A user who sets TF_CPP_MIN_LOG_LEVEL
+    themselves sees everything.
+    """
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    if "keras" in sys.modules or "TF_CPP_MIN_LOG_LEVEL" in os.environ:
+        import keras
+
+        return keras
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    sys.stderr.flush()
+    saved_stderr = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            import keras
+            import tensorflow as tf
+
+            tf.config.list_physical_devices()  # the CUDA probe prints here
+    finally:
+        os.dup2(saved_stderr, 2)
+        os.close(saved_stderr)
+    return keras
+
+
+def _cpuinfo(field: str) -> str:
+    """A field of the first processor in /proc/cpuinfo, or "" where there is none (not Linux)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return ""
+    for line in text.splitlines():
+        if line.split(":", 1)[0].strip() == field:
+            return line.split(":", 1)[1].strip()
+    return ""
+
+
+def cpu_flags() -> set[str]:
+    return set(_cpuinfo("flags").split())
+
+
+def cpu_model() -> str:
+    return _cpuinfo("model name") or platform.processor() or platform.machine()
+
+
+def resolve_precision(precision: str) -> str:
+    """Turn "auto" into "mixed_bfloat16" on hardware that gains from it, else "float32"."""
+    if precision != "auto":
+        return precision
+    if cpu_flags() & set(BFLOAT16_CPU_FLAGS):
+        return "mixed_bfloat16"
+    import tensorflow as tf
+
+    return "mixed_bfloat16" if tf.config.list_physical_devices("GPU") else "float32"
+
+
+def prepare(seed: int, precision: str) -> str:
+    """Seed Python, NumPy and TensorFlow and set Keras's dtype policy.
+
+    Returns:
+        The precision in force ("auto" resolved).
+    """
+    keras = import_keras()
+    keras.utils.set_random_seed(seed)
+    resolved = resolve_precision(precision)
+    keras.mixed_precision.set_global_policy(resolved)
+    return resolved

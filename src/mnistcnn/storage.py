@@ -1,0 +1,99 @@
+"""Saving and loading models with their story. The only module that touches `.h5` files.
+
+A model `models/NAME.h5` sits beside `models/NAME.json`: the config, data, metrics,
+versions and date that made it. Both are written to hidden temporary names and
+renamed into place, so an interrupted save leaves the previous model intact. The
+story records the SHA-256 of the `.h5` it describes, so a mismatched pair is
+detectable.
+"""
+
+import hashlib
+import json
+import logging
+from contextlib import contextmanager
+from pathlib import Path
+
+from mnistcnn.errors import InputError
+from mnistcnn.files import atomic_path, atomic_write_text
+
+EXPECTED_INPUT_SHAPE = (28, 28, 1)
+
+
+def story_path(model_path: Path) -> Path:
+    return Path(model_path).with_suffix(".json")
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save_model(model, path: Path, story: dict) -> dict:
+    """Save `model` as HDF5 at `path` and `story` (plus the file's SHA-256) beside it.
+
+    Returns:
+        The story as written.
+    """
+    path = Path(path)
+    # Keras picks the format from the suffix; atomic_path keeps it.
+    with atomic_path(path) as temporary, _quiet_absl():
+        model.save(temporary)
+        story = {**story, "h5_sha256": file_sha256(temporary)}
+    atomic_write_text(story_path(path), json.dumps(story, indent=2) + "\n")
+    return story
+
+
+@contextmanager
+def _quiet_absl():
+    """Hide Keras's notice that HDF5 is a legacy format: `.h5` is our chosen format."""
+    logger = logging.getLogger("absl")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def read_story(model_path: Path) -> dict | None:
+    """The story beside a model, or None if there is none (or it is unreadable)."""
+    try:
+        return json.loads(story_path(model_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def load_model(path: Path):
+    """Load a Keras `.h5` model in safe mode and check it takes 28x28x1 images.
+
+    Raises:
+        InputError: missing file, not HDF5, not a Keras model, or the wrong input.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(
+            f"no model file at {path}; train one with `mnistcnn train-final` or pass --model-file"
+        )
+    import h5py
+
+    if not h5py.is_hdf5(path):
+        raise InputError(f"{path} is not an HDF5 file; pass a Keras .h5 model saved by mnistcnn")
+    from mnistcnn.runtime import import_keras
+
+    keras = import_keras()
+    try:
+        # safe_mode refuses Lambda layers, whose code would run on load.
+        model = keras.models.load_model(path, compile=False, safe_mode=True)
+    except Exception as error:  # Keras raises many kinds for a file it cannot use
+        reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        raise InputError(f"{path} is not a Keras model mnistcnn can load ({reason})") from None
+    input_shape = tuple(model.input_shape[1:]) if not isinstance(model.input_shape, list) else None
+    if input_shape != EXPECTED_INPUT_SHAPE:
+        raise InputError(
+            f"{path} takes input of shape {model.input_shape}, expected (None, 28, 28, 1); "
+            "pass a model trained on 28x28 grayscale digits"
+        )
+    return model

@@ -1,0 +1,151 @@
+"""The one training function. Only `train()` calls `fit`.
+
+It compiles the model the config describes, watches the validation split, logs
+every epoch to CSV, stops early on validation loss (restoring the best weights)
+and can keep a best-validation checkpoint.
+"""
+
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mnistcnn.config import Config
+from mnistcnn.data import Dataset
+from mnistcnn.runtime import import_keras, prepare
+
+keras = import_keras()
+
+NUM_CLASSES = 10
+
+
+@dataclass
+class TrainResult:
+    model: "keras.Model"
+    history: dict  # metric name -> one value per epoch run
+    epochs_run: int
+    best_epoch: int  # 1-based epoch whose weights the model holds
+    seconds: float
+    precision: str  # the dtype policy in force ("auto" resolved)
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Adds each epoch's wall-clock seconds to the logs, so history.csv carries them."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["seconds"] = round(time.perf_counter() - self._start, 3)
+
+
+def make_optimizer(config: Config, steps_per_epoch: int):
+    """The optimizer by name, with a constant or warm-up-then-cosine learning rate."""
+    learning_rate = config.learning_rate
+    if config.schedule == "cosine":
+        warmup_steps = steps_per_epoch
+        learning_rate = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=0.0,
+            warmup_target=config.learning_rate,
+            warmup_steps=warmup_steps,
+            decay_steps=max(1, steps_per_epoch * config.epochs - warmup_steps),
+        )
+    factories = {
+        "sgd": lambda: keras.optimizers.SGD(learning_rate),
+        "momentum": lambda: keras.optimizers.SGD(learning_rate, momentum=0.9, nesterov=True),
+        "rmsprop": lambda: keras.optimizers.RMSprop(learning_rate),
+        "adam": lambda: keras.optimizers.Adam(learning_rate),
+        "adamw": lambda: keras.optimizers.AdamW(learning_rate),
+        "nadam": lambda: keras.optimizers.Nadam(learning_rate),
+    }
+    return factories[config.optimizer]()
+
+
+def one_hot(labels: np.ndarray) -> np.ndarray:
+    """All five losses take the same one-hot labels."""
+    return keras.utils.to_categorical(labels, NUM_CLASSES).astype("float32")
+
+
+def compile_model(model, config: Config, steps_per_epoch: int = 1) -> None:
+    model.compile(
+        optimizer=make_optimizer(config, steps_per_epoch),
+        loss=config.loss,
+        metrics=["accuracy"],
+    )
+
+
+def train(
+    config: Config,
+    dataset: Dataset,
+    history_path: Path | None = None,
+    checkpoint_path: Path | None = None,
+    callbacks: tuple = (),
+    verbose: int | None = None,
+) -> TrainResult:
+    """Build the config's model and fit it on the dataset's train split.
+
+    Args:
+        config: what to build and how to train it (seed, epochs, patience, ...).
+        dataset: train and valid splits are used; test is never looked at here.
+        history_path: where to write the per-epoch CSV log. It is written under a
+            hidden name while training and renamed at the end, so an interrupted
+            run never leaves a history that looks complete.
+        checkpoint_path: if given, best-validation weights (`*.weights.h5`).
+        callbacks: extra Keras callbacks (progress reporting).
+        verbose: Keras verbosity; default a progress bar in a terminal, else a
+            line per epoch.
+
+    Returns:
+        The trained model (with its best-validation weights) and its history.
+    """
+    from mnistcnn.models import build_model
+
+    precision = prepare(config.seed, config.precision)
+    model = build_model(config)
+    steps_per_epoch = math.ceil(len(dataset.y_train) / config.batch_size)
+    compile_model(model, config, steps_per_epoch)
+
+    all_callbacks = [
+        EpochTimer(),
+        keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=config.patience, restore_best_weights=True
+        ),
+    ]
+    partial_history = None
+    if history_path is not None:
+        history_path = Path(history_path)
+        partial_history = history_path.with_name(f".{history_path.name}.partial")
+        all_callbacks.append(keras.callbacks.CSVLogger(str(partial_history)))
+    if checkpoint_path is not None:
+        all_callbacks.append(
+            keras.callbacks.ModelCheckpoint(
+                str(checkpoint_path), monitor="val_loss", save_best_only=True, save_weights_only=True
+            )
+        )
+    all_callbacks.extend(callbacks)
+    if verbose is None:
+        verbose = 1 if sys.stdout.isatty() else 2
+
+    start = time.perf_counter()
+    fitted = model.fit(
+        dataset.x_train,
+        one_hot(dataset.y_train),
+        batch_size=config.batch_size,
+        epochs=config.epochs,
+        validation_data=(dataset.x_valid, one_hot(dataset.y_valid)),
+        callbacks=all_callbacks,
+        verbose=verbose,
+        shuffle=True,
+    )
+    seconds = time.perf_counter() - start
+    if partial_history is not None:
+        os.replace(partial_history, history_path)
+
+    history = {name: [float(value) for value in values] for name, values in fitted.history.items()}
+    best_epoch = int(np.argmin(history["val_loss"])) + 1
+    return TrainResult(model, history, len(history["val_loss"]), best_epoch, seconds, precision)

@@ -1,0 +1,45 @@
+import dataclasses
+
+import pytest
+
+from mnistcnn.config import CHOICES, Config, parse_value
+from mnistcnn.errors import UsageError
+
+
+def test_json_round_trip():
+    config = Config(architecture="deep", learning_rate=0.003, schedule="cosine", seed=7)
+    assert Config.from_json(config.to_json()) == config
+
+
+def test_frozen():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Config().epochs = 3
+
+
+@pytest.mark.parametrize("field", sorted(CHOICES))
+def test_unknown_choice_lists_the_valid_ones(field):
+    with pytest.raises(UsageError) as caught:
+        Config(**{field: "nonsense"})
+    for valid in CHOICES[field]:
+        assert valid in str(caught.value)
+
+
+@pytest.mark.parametrize("changes", [{"epochs": 0}, {"epochs": -1}, {"batch_size": 0},
+                                     {"valid_fraction": 0.0}, {"valid_fraction": 1.0},
+                                     {"dropout": 1.0}, {"learning_rate": 0.0}, {"kernel_size": 0}])
+def test_impossible_numbers(changes):
+    with pytest.raises(UsageError):
+        Config(**changes)
+
+
+def test_unknown_field():
+    with pytest.raises(UsageError, match="unknown config field colour"):
+        Config().with_changes(colour="blue")
+
+
+def test_parse_value_types():
+    assert parse_value("learning_rate", "1e-3") == 0.001
+    assert parse_value("kernel_size", "5") == 5
+    assert parse_value("pooling", "max") == "max"
+    with pytest.raises(UsageError, match="not a valid int for kernel_size"):
+        parse_value("kernel_size", "five")

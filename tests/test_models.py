@@ -1,0 +1,72 @@
+import numpy as np
+import pytest
+
+from mnistcnn.config import ACTIVATIONS, ARCHITECTURES, LOSSES, OPTIMIZERS, POOLINGS, Config
+from mnistcnn.errors import UsageError
+from mnistcnn.models import ARCHITECTURES as REGISTRY
+from mnistcnn.models import build_model
+from mnistcnn.training import compile_model, one_hot
+
+
+def test_registry_matches_the_config_names():
+    assert tuple(REGISTRY) == ARCHITECTURES
+
+
+def test_deep_has_the_seeds_parameter_count():
+    model = build_model(Config(architecture="deep"))
+    trainable = sum(int(np.prod(weight.shape)) for weight in model.trainable_weights)
+    assert (model.count_params(), trainable) == (471_914, 471_786)
+
+
+def test_m3_has_the_papers_parameter_count():
+    assert build_model(Config(architecture="m3")).count_params() == 1_126_280
+
+
+def _one_step(config):
+    rng = np.random.default_rng(0)
+    images = rng.random((8, 28, 28, 1), dtype=np.float32)
+    labels = one_hot(np.arange(8) % 10)
+    model = build_model(config)
+    compile_model(model, config)
+    loss = model.train_on_batch(images, labels)
+    assert np.all(np.isfinite(loss))
+    assert model.predict(images, verbose=0).shape == (8, 10)
+
+
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
+@pytest.mark.parametrize("pooling", POOLINGS)
+def test_every_architecture_and_pooling_trains(architecture, pooling):
+    _one_step(Config(architecture=architecture, pooling=pooling, precision="float32"))
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_every_activation_trains(activation):
+    _one_step(Config(activation=activation, precision="float32"))
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("architecture", ["mlp", "deep"])
+def test_every_loss_trains_with_the_same_labels(loss, architecture):
+    _one_step(Config(loss=loss, architecture=architecture, precision="float32"))
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_every_optimizer_and_the_cosine_schedule_train(optimizer):
+    _one_step(Config(optimizer=optimizer, schedule="cosine", precision="float32"))
+
+
+def test_pooling_none_is_a_strided_convolution():
+    model = build_model(Config(pooling="none"))
+    strided = [layer for layer in model.layers if getattr(layer, "strides", None) == (2, 2)]
+    assert len(strided) == 2 and all(layer.__class__.__name__ == "Conv2D" for layer in strided)
+
+
+@pytest.mark.parametrize("architecture, kernel_size", [("m3", 7), ("m3", 4), ("deep", 9), ("baseline", 12)])
+def test_impossible_geometry_is_a_clear_error(architecture, kernel_size):
+    with pytest.raises(UsageError, match="too small for a"):
+        build_model(Config(architecture=architecture, kernel_size=kernel_size))
+
+
+@pytest.mark.parametrize("architecture, kernel_size", [("m3", 2), ("deep", 5), ("baseline", 7)])
+def test_possible_large_kernels_build(architecture, kernel_size):
+    build_model(Config(architecture=architecture, kernel_size=kernel_size))
