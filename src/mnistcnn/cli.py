@@ -156,5 +156,76 @@ def evaluate_command(model_file, data_source, report_dir, as_json):
         click.echo(seed_report(metrics))
 
 
+@main.command("sweep")
+@click.argument("name")
+@click.option("--values", default=None, metavar="A,B,C", help="Values to try instead of the sweep's own.")
+@click.option("--epochs", type=int, default=8, show_default=True, help="Epochs per run (no early stopping).")
+@click.option("--architecture", type=click.Choice(CHOICES["architecture"]), default="baseline",
+              show_default=True, help="Network every value is tried on.")
+@data_option
+@click.option("--repeats", type=int, default=1, show_default=True, help="Seeds per value; plots show mean and spread.")
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("experiments"),
+              show_default=True, help="Where the sweep's folder goes.")
+@click.option("--force", is_flag=True, help="Retrain values whose results already exist.")
+def sweep_command(name, values, epochs, architecture, data_source, repeats, output_dir, force):
+    """Train one model per value of a hyperparameter and compare them.
+
+    NAME is a sweep (see `mnistcnn sweep list`), or `all` to run every sweep.
+    Results go to OUTPUT_DIR/NAME/: a folder per value and seed, summary.csv,
+    accuracy.png, loss.png and README.md. Rerunning resumes where it stopped.
+    """
+    from mnistcnn.sweeps import RESERVED_NAMES, all_sweeps, get_sweep
+
+    if name == "list":
+        for sweep in all_sweeps():
+            click.echo(f"{sweep.name:14} {sweep.field:14} {', '.join(map(str, sweep.values))}")
+        return
+    sweeps = all_sweeps() if name == "all" else [get_sweep(name)]
+    if values is not None and name in RESERVED_NAMES:
+        raise UsageError("--values needs a single sweep, not all; e.g. mnistcnn sweep pooling --values max,none")
+    base = Config(architecture=architecture, epochs=epochs, patience=epochs)
+    chosen = {sweep.name: parse_values(sweep.field, values) if values else sweep.values for sweep in sweeps}
+    for sweep in sweeps:
+        # Check every config before the first minute of training is spent.
+        for value in chosen[sweep.name]:
+            base.with_changes(**{sweep.field: value})
+
+    from mnistcnn.data import load_dataset
+    from mnistcnn.devices import check_devices
+    from mnistcnn.sweeping import run_sweep
+
+    hardware = check_devices()
+    status(f"devices: {hardware['device']}")
+    dataset = load_dataset(data_source, base.valid_fraction, base.seed)
+    status(dataset.describe())
+    command = " ".join(["mnistcnn", *sys.argv[1:]]) if sys.argv[0].endswith("mnistcnn") else ""
+    for sweep in sweeps:
+        try:
+            folder = run_sweep(sweep, base, chosen[sweep.name], repeats, dataset, output_dir,
+                               force=force, hardware=hardware, command=command)
+        except KeyboardInterrupt:
+            sys.exit(130)
+        click.echo(f"{sweep.name}: results in {folder}")
+
+
+def parse_values(field: str, text: str) -> tuple:
+    from mnistcnn.config import parse_value
+
+    items = [item.strip() for item in text.split(",")]
+    if not all(items):
+        raise UsageError(f"--values '{text}' has an empty item; separate values with commas, e.g. 1e-3,1e-2")
+    return tuple(parse_value(field, item) for item in items)
+
+
+@main.command("plot")
+@click.argument("sweep_dir", type=click.Path(file_okay=False, path_type=Path))
+def plot_command(sweep_dir):
+    """Redraw a sweep's plots, summary and README from its saved files (no training)."""
+    from mnistcnn.sweep_report import write_sweep_report
+
+    for path in write_sweep_report(sweep_dir):
+        click.echo(f"wrote {path}")
+
+
 if __name__ == "__main__":
     sys.exit(main())

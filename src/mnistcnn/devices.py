@@ -3,6 +3,7 @@
 The Keras sweeps seed's `cpu_gpu.py`, as a function that returns data.
 """
 
+import os
 import time
 
 MATRIX_SIZE = 1000
@@ -12,7 +13,7 @@ def check_devices() -> dict:
     """Versions, visible devices, and a timed matrix product placed on each device.
 
     Returns:
-        {"tensorflow", "keras", "devices": [{"name", "type"}], "gpu_available",
+        {"device" (one line), "tensorflow", "keras", "devices": [{"name", "type"}], "gpu_available",
          "placements": [{"device", "ran_on", "seconds"}]}
     """
     from mnistcnn.runtime import import_keras
@@ -34,11 +35,16 @@ def check_devices() -> dict:
             product.numpy()
             seconds = time.perf_counter() - start
         placements.append({"device": device.name, "ran_on": product.device, "seconds": round(seconds, 5)})
+    from mnistcnn.runtime import cpu_model
+
+    gpus = [device for device in physical if device.device_type == "GPU"]
+    cores = os.cpu_count()
     return {
+        "device": f"{len(gpus)} GPU(s)" if gpus else f"CPU: {cpu_model()}, {cores} cores, no GPU",
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
         "devices": [{"name": device.name, "type": device.device_type} for device in physical],
-        "gpu_available": any(device.device_type == "GPU" for device in physical),
+        "gpu_available": bool(gpus),
         "placements": placements,
     }
 

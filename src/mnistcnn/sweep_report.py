@@ -1,0 +1,128 @@
+"""A sweep's summary, plots and README, drawn only from the files its runs saved.
+
+`mnistcnn plot experiments/NAME` calls `write_sweep_report` without TensorFlow.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from mnistcnn.errors import InputError
+from mnistcnn.files import atomic_write_text, read_csv_columns, write_csv
+
+SUMMARY_COLUMNS = ("best_valid_accuracy", "final_valid_accuracy", "final_valid_loss",
+                   "test_accuracy", "epochs", "seconds", "parameters")
+
+
+def read_runs(sweep_dir: Path) -> dict:
+    """Complete runs grouped by value: {value: [{"metrics": ..., "history": ...}, ...]}."""
+    runs = {}
+    for metrics_path in sorted(Path(sweep_dir).glob("*/seed-*/metrics.json")):
+        history_path = metrics_path.with_name("history.csv")
+        if not history_path.is_file():
+            continue
+        metrics = json.loads(metrics_path.read_text())
+        runs.setdefault(metrics["value"], []).append(
+            {"metrics": metrics, "history": read_csv_columns(history_path)}
+        )
+    return runs
+
+
+def _mean_std(series: list[list[float]]) -> tuple[list, list | None]:
+    """Mean (and std when repeated) per epoch over runs, cut to the shortest run."""
+    length = min(len(values) for values in series)
+    stacked = np.array([values[:length] for values in series])
+    std = stacked.std(axis=0).tolist() if len(series) > 1 else None
+    return stacked.mean(axis=0).tolist(), std
+
+
+def summarise(runs: dict) -> list[dict]:
+    rows = []
+    for value, group in runs.items():
+        row = {"value": value, "repeats": len(group)}
+        for column in SUMMARY_COLUMNS:
+            numbers = np.array([run["metrics"][column] for run in group], dtype=float)
+            row[f"{column}_mean"] = float(numbers.mean())
+            row[f"{column}_std"] = float(numbers.std())
+        rows.append(row)
+    return rows
+
+
+def _ordered(runs: dict, declared: list) -> dict:
+    order = [value for value in declared if value in runs] + [v for v in runs if v not in declared]
+    return {value: runs[value] for value in order}
+
+
+def write_sweep_report(sweep_dir: Path) -> list[Path]:
+    """Write summary.csv, accuracy.png, loss.png and README.md from the saved runs."""
+    from mnistcnn import plots
+
+    sweep_dir = Path(sweep_dir)
+    try:
+        info = json.loads((sweep_dir / "sweep.json").read_text())
+    except (OSError, ValueError):
+        raise InputError(f"{sweep_dir} has no readable sweep.json; pass a folder made by `mnistcnn sweep`") from None
+    runs = _ordered(read_runs(sweep_dir), info["values"])
+    if not runs:
+        raise InputError(f"{sweep_dir} has no complete runs yet; run `mnistcnn sweep {info['name']}`")
+    rows = summarise(runs)
+    header = ["value", "repeats"] + [f"{c}_{s}" for c in SUMMARY_COLUMNS for s in ("mean", "std")]
+    write_csv(sweep_dir / "summary.csv", [header] + [[_format(row[key]) for key in header] for row in rows])
+
+    written = [sweep_dir / "summary.csv"]
+    for metric in ("accuracy", "loss"):
+        curves = {
+            str(value): {
+                "train": _mean_std([run["history"][metric] for run in group]),
+                "valid": _mean_std([run["history"][f"val_{metric}"] for run in group]),
+            }
+            for value, group in runs.items()
+        }
+        title = f"{info['label']} ({info['base_config']['architecture']}): {metric} over epochs"
+        written.append(plots.plot_curves(curves, metric, title, sweep_dir / f"{metric}.png"))
+    atomic_write_text(sweep_dir / "README.md", sweep_readme(info, rows))
+    written.append(sweep_dir / "README.md")
+    return written
+
+
+def _format(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def sweep_readme(info: dict, rows: list[dict]) -> str:
+    """A table of the results and the winner, chosen by validation accuracy, never test."""
+    winner = max(rows, key=lambda row: row["best_valid_accuracy_mean"])
+    total_seconds = sum(row["seconds_mean"] * row["repeats"] for row in rows)
+    lines = [
+        f"# Sweep: {info['label']} (`{info['field']}`)",
+        "",
+        f"Winner by mean best validation accuracy: **{winner['value']}** "
+        f"({winner['best_valid_accuracy_mean']:.4f}). Test accuracy is reported, never used to choose.",
+        "",
+        "| value | runs | best valid acc | final valid acc | final valid loss | test acc | epochs | s/run | parameters |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['value']} | {row['repeats']} "
+            f"| {row['best_valid_accuracy_mean']:.4f} ± {row['best_valid_accuracy_std']:.4f} "
+            f"| {row['final_valid_accuracy_mean']:.4f} ± {row['final_valid_accuracy_std']:.4f} "
+            f"| {row['final_valid_loss_mean']:.4f} "
+            f"| {row['test_accuracy_mean']:.4f} ± {row['test_accuracy_std']:.4f} "
+            f"| {row['epochs_mean']:.0f} | {row['seconds_mean']:.0f} | {row['parameters_mean']:.0f} |"
+        )
+    hardware = info.get("hardware", {})
+    lines += [
+        "",
+        "![accuracy](accuracy.png)",
+        "![loss](loss.png)",
+        "",
+        f"Made by: `{info.get('command') or 'mnistcnn sweep ' + info['name']}`",
+        f"on {hardware.get('device', 'unknown hardware')}, TensorFlow {hardware.get('tensorflow', '?')}; "
+        f"training time {total_seconds / 60:.1f} min in all.",
+        "",
+    ]
+    return "\n".join(lines)

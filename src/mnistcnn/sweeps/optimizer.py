@@ -1,0 +1,5 @@
+"""Optimizers at their usual learning rate."""
+
+FIELD = "optimizer"
+VALUES = ("sgd", "momentum", "rmsprop", "adam", "adamw", "nadam")
+LABEL = "Optimizer"

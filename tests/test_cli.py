@@ -1,0 +1,110 @@
+"""The command line through click's CliRunner: help, errors, and train-final -> evaluate."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from mnistcnn import __version__
+from mnistcnn.cli import main
+
+COMMANDS = sorted(main.commands)
+
+
+def run(*arguments):
+    return CliRunner().invoke(main, [str(argument) for argument in arguments])
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+@pytest.mark.parametrize("command", [[], *[[name] for name in COMMANDS]])
+def test_help_of_every_command(command):
+    result = run(*command, "--help")
+    assert result.exit_code == 0
+    assert "Usage: " in result.output
+
+
+def test_cli_imports_no_tensorflow():
+    import subprocess
+    import sys
+
+    code = "import sys, mnistcnn.cli; print('tensorflow' in sys.modules, 'numpy' in sys.modules)"
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert output.split() == ["False", "False"]
+
+
+def one_line_error(result, code):
+    assert result.exit_code == code, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = [line for line in result.output.splitlines() if line.startswith("Error")]
+    assert len(lines) == 1 and "Traceback" not in result.output
+    return lines[0]
+
+
+def test_bad_choice_is_a_usage_error():
+    line = one_line_error(run("train-final", "--architecture", "resnet"), 2)
+    assert "resnet" in line
+
+
+@pytest.mark.parametrize("option, value", [("--epochs", 0), ("--batch-size", 0),
+                                           ("--valid-fraction", 0), ("--valid-fraction", 1)])
+def test_impossible_numbers_are_usage_errors(tmp_path, option, value):
+    line = one_line_error(run("train-final", option, value, "--data", "sample",
+                              "--output", tmp_path / "m.h5"), 2)
+    assert option.lstrip("-").replace("-", "_") in line
+    assert not (tmp_path / "m.h5").exists()
+
+
+def test_missing_data_folder(tmp_path):
+    line = one_line_error(run("train-final", "--data", tmp_path / "nowhere", "--output", tmp_path / "m.h5"), 2)
+    assert "does not exist" in line
+
+
+def test_missing_model_file(tmp_path):
+    line = one_line_error(run("evaluate", "--model-file", tmp_path / "absent.h5", "--data", "sample"), 1)
+    assert "train-final" in line
+
+
+def test_impossible_geometry_before_training(tmp_path):
+    line = one_line_error(run("train-final", "--architecture", "m3", "--kernel-size", "7",
+                              "--data", "sample", "--output", tmp_path / "m.h5"), 2)
+    assert "too small" in line
+
+
+def test_train_final_then_evaluate_on_the_sample(tmp_path):
+    output = tmp_path / "models" / "m.h5"
+    result = run("train-final", "--data", "sample", "--epochs", 3, "--output", output)
+    assert result.exit_code == 0, result.output
+    assert "Accuracy: train" in result.output and "Loss: train" in result.output
+    story = json.loads(output.with_suffix(".json").read_text())
+    assert story["data"] == {"source": "sample", "location": story["data"]["location"],
+                             "train": 9000, "valid": 1000, "test": 2000}
+    assert story["config"]["epochs"] == 3 and story["epochs_run"] <= 3
+    # A real bar for 3 epochs on 9,000 images.
+    assert story["metrics"]["test"]["accuracy"] >= 0.95
+
+    report_dir = tmp_path / "report"
+    result = run("evaluate", "--model-file", output, "--data", "sample", "--report-dir", report_dir, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["test"]["accuracy"] == pytest.approx(story["metrics"]["test"]["accuracy"], abs=1e-9)
+    assert report["valid"]["n"] == 1000 and report["train"]["n"] == 9000
+    assert {path.name for path in report_dir.iterdir()} == {
+        "confusion_matrix.csv", "confusion_matrix.png", "per_class.csv",
+        "hardest_mistakes.csv", "hardest_mistakes.png"}
+    confusion = (report_dir / "confusion_matrix.csv").read_text().splitlines()
+    assert len(confusion) == 11
+    assert sum(int(cell) for line in confusion[1:] for cell in line.split(",")[1:]) == 2000
+
+
+def test_train_final_refuses_to_replace_a_model_trained_on_more_data(tmp_path):
+    output = tmp_path / "m.h5"
+    output.write_bytes(b"pretend model")
+    output.with_suffix(".json").write_text(json.dumps(
+        {"data": {"source": "mnist", "train": 54000, "valid": 6000, "test": 10000}}))
+    line = one_line_error(run("train-final", "--data", "sample", "--epochs", 1, "--output", output), 2)
+    assert "--overwrite" in line
+    assert output.read_bytes() == b"pretend model"

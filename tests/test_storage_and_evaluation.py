@@ -1,0 +1,79 @@
+import json
+
+import h5py
+import numpy as np
+import pytest
+
+from mnistcnn.config import Config
+from mnistcnn.errors import InputError
+from mnistcnn.evaluation import confusion_matrix, hardest_mistakes, per_class_scores, split_metrics
+from mnistcnn.models import build_model
+from mnistcnn.storage import file_sha256, load_model, read_story, save_model
+
+
+def test_save_then_load_gives_identical_predictions(tmp_path):
+    model = build_model(Config(precision="float32"))
+    images = np.random.default_rng(0).random((5, 28, 28, 1), dtype=np.float32)
+    path = tmp_path / "m.h5"
+    story = save_model(model, path, {"note": "test"})
+    loaded = load_model(path)
+    np.testing.assert_array_equal(model.predict(images, verbose=0), loaded.predict(images, verbose=0))
+    assert read_story(path) == story and story["h5_sha256"] == file_sha256(path)
+    # No temporary file is left beside the result.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.h5", "m.json"]
+
+
+def test_missing_model_file(tmp_path):
+    with pytest.raises(InputError, match="no model file at .*train-final"):
+        load_model(tmp_path / "absent.h5")
+
+
+def test_not_hdf5(tmp_path):
+    path = tmp_path / "fake.h5"
+    path.write_text("hello")
+    with pytest.raises(InputError, match="not an HDF5 file"):
+        load_model(path)
+
+
+def test_hdf5_that_is_not_a_model(tmp_path):
+    path = tmp_path / "data.h5"
+    with h5py.File(path, "w") as handle:
+        handle["x"] = np.zeros(3)
+    with pytest.raises(InputError, match="not a Keras model"):
+        load_model(path)
+
+
+def test_wrong_input_shape(tmp_path):
+    import keras
+
+    inputs = keras.Input((32, 32, 3))
+    model = keras.Model(inputs, keras.layers.Dense(10)(keras.layers.Flatten()(inputs)))
+    path = tmp_path / "cifar.h5"
+    model.save(path)
+    with pytest.raises(InputError, match="expected \\(None, 28, 28, 1\\)"):
+        load_model(path)
+
+
+def test_split_metrics_against_hand_computed_values():
+    probabilities = np.array([[0.9, 0.1] + [0] * 8, [0.2, 0.8] + [0] * 8, [0.6, 0.4] + [0] * 8])
+    metrics = split_metrics(probabilities, np.array([0, 1, 1]))
+    assert metrics["n"] == 3
+    assert metrics["accuracy"] == pytest.approx(2 / 3)
+    assert metrics["loss"] == pytest.approx(-(np.log(0.9) + np.log(0.8) + np.log(0.4)) / 3)
+
+
+def test_confusion_matrix_and_scores():
+    matrix = confusion_matrix(np.array([0, 0, 1, 2]), np.array([0, 1, 1, 2]))
+    assert matrix[0, 0] == 1 and matrix[0, 1] == 1 and matrix[1, 1] == 1 and matrix.sum() == 4
+    scores = per_class_scores(matrix)
+    assert scores[0]["recall"] == 0.5 and scores[0]["precision"] == 1.0
+    assert scores[1]["precision"] == 0.5 and scores[1]["f1"] == pytest.approx(2 / 3)
+
+
+def test_hardest_mistakes_are_the_confident_wrong_ones():
+    probabilities = np.full((4, 10), 0.0)
+    probabilities[0, 0] = 1.0  # right
+    probabilities[1, 3] = 0.6  # wrong, less sure
+    probabilities[2, 5] = 0.99  # wrong, most sure
+    probabilities[3, 7] = 0.8  # wrong
+    assert hardest_mistakes(probabilities, np.array([0, 1, 1, 1])).tolist() == [2, 3, 1]
