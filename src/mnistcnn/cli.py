@@ -159,11 +159,11 @@ def evaluate_command(model_file, data_source, report_dir, as_json):
 @main.command("sweep")
 @click.argument("name")
 @click.option("--values", default=None, metavar="A,B,C", help="Values to try instead of the sweep's own.")
-@click.option("--epochs", type=int, default=8, show_default=True, help="Epochs per run (no early stopping).")
+@click.option("--epochs", type=click.IntRange(min=1), default=8, show_default=True, help="Epochs per run (no early stopping).")
 @click.option("--architecture", type=click.Choice(CHOICES["architecture"]), default="baseline",
               show_default=True, help="Network every value is tried on.")
 @data_option
-@click.option("--repeats", type=int, default=1, show_default=True, help="Seeds per value; plots show mean and spread.")
+@click.option("--repeats", type=click.IntRange(min=1), default=1, show_default=True, help="Seeds per value; plots show mean and spread.")
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("experiments"),
               show_default=True, help="Where the sweep's folder goes.")
 @click.option("--force", is_flag=True, help="Retrain values whose results already exist.")

@@ -1,0 +1,115 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from mnistcnn import sweeping
+from mnistcnn.cli import main
+from mnistcnn.config import Config, field_names
+from mnistcnn.errors import UsageError
+from mnistcnn.models import build_model
+from mnistcnn.sweeps import all_sweeps, get_sweep, sweep_names
+
+REQUIRED = {"pooling", "learning_rate", "loss", "activation", "kernel_size",
+            "optimizer", "batch_size", "dropout", "filters"}
+
+
+def test_every_required_sweep_exists():
+    assert REQUIRED <= set(sweep_names())
+
+
+@pytest.mark.parametrize("sweep", all_sweeps(), ids=lambda sweep: sweep.name)
+def test_each_sweep_module_is_valid(sweep):
+    assert sweep.field in field_names() and sweep.label and len(sweep.values) >= 2
+    for value in sweep.values:
+        build_model(Config().with_changes(**{sweep.field: value}))
+
+
+def test_unknown_sweep_lists_the_known_ones():
+    with pytest.raises(UsageError, match="pooling"):
+        get_sweep("colour")
+
+
+def run(*arguments):
+    return CliRunner().invoke(main, [str(argument) for argument in arguments])
+
+
+def test_sweep_on_the_sample_writes_every_file_and_resumes(tmp_path, monkeypatch):
+    trainings = []
+    real_execute = sweeping.execute_run
+    monkeypatch.setattr(sweeping, "execute_run", lambda run, *rest: trainings.append(run) or real_execute(run, *rest))
+    arguments = ("sweep", "pooling", "--values", "max,average", "--epochs", 1, "--data", "sample",
+                 "--output-dir", tmp_path)
+    result = run(*arguments)
+    assert result.exit_code == 0, result.output
+    sweep_dir = tmp_path / "pooling"
+    for value in ("max", "average"):
+        assert {path.name for path in (sweep_dir / value / "seed-0").iterdir()} == {
+            "config.json", "history.csv", "metrics.json"}
+        metrics = json.loads((sweep_dir / value / "seed-0" / "metrics.json").read_text())
+        assert metrics["epochs"] == 1 and metrics["best_valid_accuracy"] > 0.8
+    for name in ("summary.csv", "accuracy.png", "loss.png", "README.md", "sweep.json"):
+        assert (sweep_dir / name).is_file()
+    summary = (sweep_dir / "summary.csv").read_text().splitlines()
+    assert summary[0].startswith("value,repeats,best_valid_accuracy_mean") and len(summary) == 3
+    assert "Winner by mean best validation accuracy" in (sweep_dir / "README.md").read_text()
+    assert len(trainings) == 2
+
+    # Resume: a complete run is skipped; a run with no metrics.json (killed) is redone.
+    (sweep_dir / "average" / "seed-0" / "metrics.json").unlink()
+    result = run(*arguments)
+    assert result.exit_code == 0, result.output
+    assert [run.value for run in trainings[2:]] == ["average"]
+    assert "1 already complete, 1 to train" in result.output
+
+
+def test_plot_redraws_from_files_alone(tmp_path):
+    assert run("sweep", "dropout", "--values", "0.0,0.5", "--epochs", 1, "--data", "sample",
+               "--output-dir", tmp_path).exit_code == 0
+    sweep_dir = tmp_path / "dropout"
+    for name in ("summary.csv", "accuracy.png", "loss.png", "README.md"):
+        (sweep_dir / name).unlink()
+    result = run("plot", sweep_dir)
+    assert result.exit_code == 0, result.output
+    for name in ("summary.csv", "accuracy.png", "loss.png", "README.md"):
+        assert (sweep_dir / name).stat().st_size > 0
+
+
+def test_plot_of_a_folder_that_is_not_a_sweep(tmp_path):
+    result = run("plot", tmp_path)
+    assert result.exit_code == 1 and "sweep.json" in result.output
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (("sweep", "colour"), "unknown sweep"),
+    (("sweep", "learning_rate", "--values", "0.1,,0.2"), "empty item"),
+    (("sweep", "learning_rate", "--values", "fast"), "not a valid float"),
+    (("sweep", "pooling", "--values", "max,median"), "unknown pooling 'median'"),
+    (("sweep", "pooling", "--architecture", "m3", "--data", "sample"), "has no pooling"),
+    (("sweep", "pooling", "--repeats", 0, "--data", "sample"), "--repeats"),
+])
+def test_sweep_usage_errors(arguments, message, tmp_path):
+    result = run(*arguments, "--output-dir", tmp_path)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_a_second_process_on_the_same_sweep_is_refused(tmp_path):
+    import subprocess
+    import sys
+
+    sweep_dir = tmp_path / "pooling"
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        sweep_dir.mkdir()
+        (sweep_dir / ".lock").write_text(str(holder.pid))
+        with pytest.raises(UsageError, match=f"in use by process {holder.pid}"):
+            with sweeping.sweep_lock(sweep_dir):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
+    # Once its owner is gone the lock is stale and is taken over.
+    with sweeping.sweep_lock(sweep_dir):
+        assert (sweep_dir / ".lock").read_text() == str(__import__("os").getpid())
+    assert not (sweep_dir / ".lock").exists()
