@@ -67,20 +67,24 @@ def data_option(function):
 
 
 def config_options(function):
-    """One option per config field, each defaulting to the config's own default."""
+    """`--preset` and one option per config field; a field given overrides the preset."""
+    from mnistcnn.presets import PRESETS, describe
+
     defaults = Config()
     for name in reversed(field_names()):
         default = getattr(defaults, name)
         kind = click.Choice(CHOICES[name]) if name in CHOICES else type(default)
-        function = click.option(
-            f"--{name.replace('_', '-')}", name, type=kind, default=None,
-            help=f"{CONFIG_HELP[name]}  [default: {default}]",
-        )(function)
-    return function
+        function = click.option(f"--{name.replace('_', '-')}", name, type=kind, default=None,
+                                help=f"{CONFIG_HELP[name]}  [config default: {default}]")(function)
+    presets_help = "; ".join(f"{name}: {describe(name)}" for name in PRESETS)
+    return click.option("--preset", type=click.Choice(list(PRESETS)), default="final", show_default=True,
+                        help=f"Starting settings ({presets_help}).")(function)
 
 
-def config_from(options: dict) -> Config:
-    return Config().with_changes(**{name: value for name, value in options.items() if value is not None})
+def config_from(preset: str, options: dict) -> Config:
+    from mnistcnn.presets import get_preset
+
+    return get_preset(preset).with_changes(**{name: value for name, value in options.items() if value is not None})
 
 
 def status(message: str) -> None:
@@ -111,9 +115,13 @@ def check_devices_command(as_json):
               show_default=True, help="Where to save the model (.h5); its story goes beside it as .json.")
 @click.option("--overwrite", is_flag=True,
               help="Replace the output even if it was trained on more data than this run has.")
-def train_final_command(data_source, output, overwrite, **options):
-    """Train the final model, evaluate it, and save it as .h5 with a .json story."""
-    config = config_from(options)
+def train_final_command(preset, data_source, output, overwrite, **options):
+    """Train the final model, evaluate it, and save it as .h5 with a .json story.
+
+    Settings come from --preset (by default `final`, the committed model's recipe);
+    any option given overrides the preset's value.
+    """
+    config = config_from(preset, options)
     from mnistcnn.data import load_dataset
     from mnistcnn.final import seed_report, train_final
 
