@@ -154,14 +154,66 @@ def evaluate_command(model_file, data_source, report_dir, as_json):
     dataset = load_dataset(data_source, trained_with.valid_fraction, trained_with.seed)
     status(dataset.describe())
     metrics, probabilities = evaluate(model, dataset)
-    report_dir = report_dir or model_file.with_name(f"{model_file.stem}-report")
-    written = write_report(report_dir, dataset, probabilities["test"])
-    status(f"report: {', '.join(str(path) for path in written)}")
+    if "test" in probabilities:
+        report_dir = report_dir or model_file.with_name(f"{model_file.stem}-report")
+        written = write_report(report_dir, dataset, probabilities["test"])
+        status(f"report: {', '.join(str(path) for path in written)}")
+    else:
+        status("no test split in this data source: no report written")
     if as_json:
         click.echo(json.dumps({"model": str(model_file), "data": dataset.describe().removeprefix("data: "),
                                **metrics}, indent=2))
     else:
         click.echo(seed_report(metrics))
+
+
+@main.command("predict")
+@click.argument("images", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--model-file", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("models/mnistcnn.h5"), show_default=True, help="The Keras .h5 model to use.")
+@click.option("--top-k", type=click.IntRange(1, 10), default=1, show_default=True,
+              help="Show the K most likely digits.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per image.")
+@click.option("--save-preprocessed", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Save the 28x28 image the network saw for each file into this folder.")
+@click.option("--kaggle-csv", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Predict Kaggle's digit-recognizer test.csv (pixel0..pixel783) instead of images.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("submission.csv"),
+              show_default=True, help="With --kaggle-csv: the ImageId,Label submission file to write.")
+def predict_command(images, model_file, top_k, as_json, save_preprocessed, kaggle_csv, output):
+    """Predict the digit in each image file (or folder of images).
+
+    Images are prepared the way MNIST's were: ink made bright on dark, background
+    removed, cropped, scaled to 20 px and centred by mass in 28x28. Photos, scans
+    and drawings in any format Pillow reads work. A file that cannot be used gets
+    one error line and the others are still predicted.
+    """
+    from mnistcnn.prediction import expand_paths, predict_images
+    from mnistcnn.storage import load_model
+
+    if kaggle_csv is not None:
+        if images:
+            raise UsageError("give either image files or --kaggle-csv, not both")
+        from mnistcnn.prediction import predict_kaggle_csv
+
+        count = predict_kaggle_csv(load_model(model_file), kaggle_csv, output)
+        click.echo(f"wrote {output} ({count} predictions)")
+        return
+    if not images:
+        raise UsageError("no images given; e.g. mnistcnn predict digit.png or mnistcnn predict my-digits/")
+    files = expand_paths(images)
+    model = load_model(model_file)
+    predictions, errors = predict_images(model, files, save_preprocessed)
+    for error in errors:
+        click.echo(f"Error: {error}", err=True)
+    if as_json:
+        click.echo(json.dumps([prediction.to_dict() for prediction in predictions], indent=2))
+    else:
+        for prediction in predictions:
+            ranked = ", ".join(f"{digit} ({probability:.3f})" for digit, probability in prediction.top(top_k))
+            click.echo(f"{prediction.file}: {ranked}")
+    if errors:
+        sys.exit(1)
 
 
 @main.command("sweep")

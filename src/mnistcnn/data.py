@@ -5,8 +5,8 @@ Sources (`--data SRC` or the environment variable `MNISTCNN_DATA`):
           timeout); else the bundled sample, with a loud warning.
   mnist   the full set (cache or download) or an error: no fallback.
   sample  the class-balanced subset bundled in the package.
-  a path  a folder with the four IDX files (gzip or raw, either spelling), or a
-          Keras `mnist.npz`.
+  a path  a folder with the four IDX files (gzip or raw, either spelling), a
+          Keras `mnist.npz`, or Kaggle's digit-recognizer `train.csv` (no test split).
 
 `valid` is drawn from the training images (seeded); `test` is always the test set.
 """
@@ -43,7 +43,7 @@ class Dataset:
     y_valid: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
-    source: str  # "mnist", "sample", or what the path held
+    source: str  # "mnist", "sample" or "kaggle"
     location: str  # where it was read from
 
     def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -87,18 +87,19 @@ def load_dataset(source: str | None = None, valid_fraction: float = 0.1, seed: i
         )
     valid_index, train_index = order[:valid_count], order[valid_count:]
     return Dataset(
-        x_train=_to_float(x_train[train_index]),
+        x_train=to_model_input(x_train[train_index]),
         y_train=y_train[train_index],
-        x_valid=_to_float(x_train[valid_index]),
+        x_valid=to_model_input(x_train[valid_index]),
         y_valid=y_train[valid_index],
-        x_test=_to_float(x_test),
+        x_test=to_model_input(x_test),
         y_test=y_test,
         source=source_name,
         location=location,
     )
 
 
-def _to_float(images: np.ndarray) -> np.ndarray:
+def to_model_input(images: np.ndarray) -> np.ndarray:
+    """uint8 images (n, 28, 28) as the network takes them: float32 in [0, 1], (n, 28, 28, 1)."""
     return (images.astype(np.float32) / 255.0)[..., np.newaxis]
 
 
@@ -130,9 +131,16 @@ def _read_path(path: Path) -> tuple[dict, str, str]:
         return _read_idx_folder(path), "mnist", str(path)
     if path.is_file() and path.suffix == ".npz":
         return _read_npz(path), "mnist", str(path)
+    if path.is_file() and path.suffix == ".csv":
+        # Kaggle's digit-recognizer train.csv: labelled images, and no test split.
+        from mnistcnn.kaggle import read_kaggle_csv
+
+        images, labels = read_kaggle_csv(path, labelled=True)
+        empty = {"x_test": np.zeros((0, 28, 28), np.uint8), "y_test": np.zeros(0, np.uint8)}
+        return {"x_train": images, "y_train": labels, **empty}, "kaggle", str(path)
     if path.exists():
         raise InputError(
-            f"data source {path} is neither a folder of IDX files nor a .npz file; "
+            f"data source {path} is not a folder of IDX files, a .npz or a Kaggle .csv; "
             "point --data at the folder holding train-images-idx3-ubyte.gz and the others"
         )
     raise UsageError(

@@ -33,7 +33,7 @@ def split_metrics(probabilities: np.ndarray, labels: np.ndarray) -> dict:
 
 
 def evaluate(model, dataset: Dataset, splits=SPLITS) -> tuple[dict, dict]:
-    """Measure `model` on each split.
+    """Measure `model` on each split that has images (Kaggle data has no test split).
 
     Returns:
         (metrics by split name, probabilities by split name)
@@ -41,6 +41,8 @@ def evaluate(model, dataset: Dataset, splits=SPLITS) -> tuple[dict, dict]:
     metrics, probabilities = {}, {}
     for name in splits:
         images, labels = dataset.split(name)
+        if len(labels) == 0:
+            continue
         probabilities[name] = predict_probabilities(model, images)
         metrics[name] = split_metrics(probabilities[name], labels)
     return metrics, probabilities

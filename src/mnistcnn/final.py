@@ -86,6 +86,7 @@ def seed_report(metrics: dict) -> str:
     """The deep-CNN seed's two lines: accuracy and loss on train, valid and test."""
     lines = []
     for quantity in ("accuracy", "loss"):
-        values = "  ".join(f"{name} {metrics[name][quantity]:.4f}" for name in ("train", "valid", "test"))
+        values = "  ".join(f"{name} {metrics[name][quantity]:.4f}" for name in ("train", "valid", "test")
+                           if name in metrics)
         lines.append(f"{quantity.capitalize():>9}: {values}")
     return "\n".join(lines)

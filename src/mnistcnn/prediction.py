@@ -1,0 +1,84 @@
+"""Predicting the digits in people's image files with a saved model."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mnistcnn.errors import InputError, UsageError
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm"}
+
+
+@dataclass(frozen=True)
+class Prediction:
+    file: str
+    probabilities: list[float]
+
+    @property
+    def digit(self) -> int:
+        return int(np.argmax(self.probabilities))
+
+    def top(self, count: int) -> list[tuple[int, float]]:
+        order = np.argsort(self.probabilities)[::-1][:count]
+        return [(int(digit), self.probabilities[digit]) for digit in order]
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "digit": self.digit, "probability": self.probabilities[self.digit],
+                "probabilities": self.probabilities}
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files as given, and the image files (by suffix) inside any folder given."""
+    files = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+            if not inside:
+                raise InputError(f"{path}: no image files ({', '.join(sorted(IMAGE_SUFFIXES))}) in this folder")
+            files.extend(inside)
+        elif path.exists():
+            files.append(path)
+        else:
+            raise UsageError(f"{path} does not exist; pass image files or folders of images")
+    return files
+
+
+def predict_images(model, files: list[Path], save_preprocessed: Path | None = None):
+    """Preprocess each file the MNIST way and predict its digit.
+
+    Returns:
+        (predictions, errors): errors are one-line messages for files that could not be used;
+        the other files are still predicted.
+    """
+    from mnistcnn.preprocess import preprocess_image
+
+    inputs, names, errors = [], [], []
+    for file in files:
+        try:
+            inputs.append(preprocess_image(file))
+            names.append(str(file))
+        except InputError as error:
+            errors.append(str(error))
+    if save_preprocessed is not None and inputs:
+        from PIL import Image
+
+        Path(save_preprocessed).mkdir(parents=True, exist_ok=True)
+        for name, image in zip(names, inputs):
+            Image.fromarray((image * 255).round().astype(np.uint8)).save(
+                Path(save_preprocessed) / f"{Path(name).stem}.png")
+    if not inputs:
+        return [], errors
+    probabilities = model.predict(np.stack(inputs)[..., np.newaxis], verbose=0).astype(float)
+    return [Prediction(name, row.tolist()) for name, row in zip(names, probabilities)], errors
+
+
+def predict_kaggle_csv(model, csv_path: Path, output: Path) -> int:
+    """Predict every row of Kaggle's test.csv and write the submission; returns the row count."""
+    from mnistcnn.data import to_model_input
+    from mnistcnn.kaggle import read_kaggle_csv, write_submission
+
+    images, _ = read_kaggle_csv(csv_path, labelled=False)
+    probabilities = model.predict(to_model_input(images), batch_size=1000, verbose=0)
+    write_submission(output, probabilities.argmax(axis=1))
+    return len(images)

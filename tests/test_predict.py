@@ -1,0 +1,130 @@
+"""`mnistcnn predict`: images, errors, JSON, Kaggle CSVs, and the committed model's accuracy."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from conftest import PROJECT_ROOT
+from mnistcnn.cli import main
+
+CUSTOM_DIGITS = PROJECT_ROOT.parent / "shared" / "data" / "custom-digits"
+COMMITTED_MODEL = PROJECT_ROOT / "models" / "mnistcnn.h5"
+
+
+def run(*arguments):
+    return CliRunner().invoke(main, [str(argument) for argument in arguments])
+
+
+@pytest.fixture(scope="module")
+def sample_model(tmp_path_factory):
+    """A small model trained on the bundled sample (2 epochs of baseline)."""
+    path = tmp_path_factory.mktemp("model") / "sample.h5"
+    result = run("train-final", "--preset", "baseline", "--data", "sample", "--epochs", 2, "--output", path)
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def sample_digit_png(folder, index=0):
+    with np.load(PROJECT_ROOT / "src" / "mnistcnn" / "sample" / "mnist-sample.npz") as sample:
+        image, label = sample["x_test"][index], int(sample["y_test"][index])
+    path = folder / f"digit{index}.png"
+    Image.fromarray(255 - image).save(path)  # as a person would draw it: dark on white
+    return path, label
+
+
+def test_predict_json_and_top_k(tmp_path, sample_model):
+    path, _ = sample_digit_png(tmp_path)
+    result = run("predict", path, "--model-file", sample_model, "--json")
+    assert result.exit_code == 0, result.output
+    [entry] = json.loads(result.stdout)
+    assert set(entry) == {"file", "digit", "probability", "probabilities"}
+    assert len(entry["probabilities"]) == 10 and abs(sum(entry["probabilities"]) - 1) < 1e-4
+    assert entry["probability"] == max(entry["probabilities"])
+    result = run("predict", path, "--model-file", sample_model, "--top-k", 3)
+    assert result.stdout.count("(") == 3
+
+
+def test_errors_do_not_stop_the_other_files(tmp_path, sample_model):
+    good, _ = sample_digit_png(tmp_path)
+    (tmp_path / "notes.png").write_text("not an image")
+    (tmp_path / "empty.png").write_bytes(b"")
+    Image.new("L", (64, 64), 255).save(tmp_path / "blank.png")
+    result = run("predict", tmp_path, "--model-file", sample_model, "--save-preprocessed", tmp_path / "seen")
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 3 and "Traceback" not in result.output
+    assert f"{good}:" in result.stdout
+    assert [p.name for p in (tmp_path / "seen").iterdir()] == ["digit0.png"]
+    assert Image.open(tmp_path / "seen" / "digit0.png").size == (28, 28)
+
+
+def test_missing_image_and_missing_model(tmp_path, sample_model):
+    result = run("predict", tmp_path / "absent.png", "--model-file", sample_model)
+    assert result.exit_code == 2 and "does not exist" in result.output
+    path, _ = sample_digit_png(tmp_path)
+    result = run("predict", path, "--model-file", tmp_path / "absent.h5")
+    assert result.exit_code == 1 and "train-final" in result.output
+
+
+def write_kaggle(path, images, labels=None):
+    with open(path, "w", newline="") as stream:
+        writer = csv.writer(stream)
+        header = [f"pixel{i}" for i in range(784)]
+        writer.writerow((["label"] if labels is not None else []) + header)
+        for index, image in enumerate(images):
+            row = image.reshape(-1).tolist()
+            writer.writerow(([int(labels[index])] if labels is not None else []) + row)
+
+
+def test_kaggle_round_trip(tmp_path):
+    with np.load(PROJECT_ROOT / "src" / "mnistcnn" / "sample" / "mnist-sample.npz") as sample:
+        x_train, y_train = sample["x_train"][:3000], sample["y_train"][:3000]
+        x_test, y_test = sample["x_test"][:200], sample["y_test"][:200]
+    write_kaggle(tmp_path / "train.csv", x_train, y_train)
+    write_kaggle(tmp_path / "test.csv", x_test)
+    model = tmp_path / "kaggle.h5"
+    result = run("train-final", "--preset", "baseline", "--epochs", 3, "--data", tmp_path / "train.csv",
+                 "--output", model)
+    assert result.exit_code == 0, result.output
+    assert "data: kaggle (2700 train / 300 valid / 0 test)" in result.output
+    submission = tmp_path / "submission.csv"
+    result = run("predict", "--kaggle-csv", tmp_path / "test.csv", "--model-file", model, "--output", submission)
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(submission.open()))
+    assert rows[0] == ["ImageId", "Label"] and [row[0] for row in rows[1:]] == [str(i) for i in range(1, 201)]
+    predicted = np.array([int(row[1]) for row in rows[1:]])
+    assert (predicted == y_test).mean() > 0.85
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda row: row[:-1], "line 3 has 784 columns, expected 785"),
+    (lambda row: row[:5] + ["x"] + row[6:], "line 3: 'x' is not a whole number"),
+    (lambda row: row[:5] + ["256"] + row[6:], "line 3: pixel value outside 0-255"),
+])
+def test_kaggle_malformed_rows_name_the_line(tmp_path, mutate, message):
+    path = tmp_path / "train.csv"
+    write_kaggle(path, np.zeros((3, 28, 28), np.uint8), np.array([1, 2, 3]))
+    lines = path.read_text().splitlines()
+    lines[2] = ",".join(mutate(lines[2].split(",")))
+    path.write_text("\n".join(lines) + "\n")
+    result = run("train-final", "--data", path, "--output", tmp_path / "m.h5")
+    assert result.exit_code == 1 and message in result.output, result.output
+
+
+def custom_digits_accuracy(model_file) -> float:
+    result = run("predict", CUSTOM_DIGITS, "--model-file", model_file, "--json")
+    assert result.exit_code == 0, result.output
+    labels = {row["file"]: int(row["label"]) for row in csv.DictReader((CUSTOM_DIGITS / "LABELS.csv").open())}
+    predictions = json.loads(result.stdout)
+    assert len(predictions) == len(labels) == 26
+    correct = [entry["digit"] == labels[entry["file"].split("/")[-1]] for entry in predictions]
+    return sum(correct) / len(correct)
+
+
+@pytest.mark.skipif(not CUSTOM_DIGITS.is_dir(), reason="the person-made digits are not beside the project")
+def test_committed_model_reads_person_made_digits():
+    assert custom_digits_accuracy(COMMITTED_MODEL) >= 0.95

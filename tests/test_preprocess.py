@@ -1,0 +1,135 @@
+"""The MNIST-style preprocessing on synthetic digits with known answers, and bad images."""
+
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from mnistcnn.errors import InputError
+from mnistcnn.preprocess import preprocess_image
+
+
+def draw_seven(size=200, ink=0, paper=255, stroke=14, offset=(0, 0), mode="L", canvas=None):
+    """A '7' on a square canvas; `size` scales the digit, `canvas` (default size) the paper."""
+    canvas = canvas or size
+    image = Image.new(mode, (canvas, canvas), paper)
+    draw = ImageDraw.Draw(image)
+    scale = size / 200
+    dx, dy = offset
+    points = [(60 * scale + dx, 50 * scale + dy), (140 * scale + dx, 50 * scale + dy),
+              (90 * scale + dx, 160 * scale + dy)]
+    draw.line(points, fill=ink, width=max(1, round(stroke * scale)), joint="curve")
+    return image
+
+
+@pytest.fixture
+def reference(tmp_path):
+    path = tmp_path / "reference.png"
+    draw_seven().save(path)
+    return preprocess_image(path)
+
+
+def similar(first, second, tolerance=0.05):
+    # A shift of 2 px alone differs by about 0.1.
+    return np.abs(first - second).mean() < tolerance
+
+
+def test_result_looks_like_mnist(reference):
+    assert reference.shape == (28, 28) and reference.dtype == np.float32
+    assert reference.max() == pytest.approx(1.0, abs=0.05) and reference.min() == 0
+    rows, columns = np.nonzero(reference > 0.05)
+    assert max(rows.max() - rows.min(), columns.max() - columns.min()) + 1 in (20, 21)
+    grid_rows, grid_columns = np.indices(reference.shape)
+    mass = reference.sum()
+    assert abs((grid_rows * reference).sum() / mass - 14) < 0.75
+    assert abs((grid_columns * reference).sum() / mass - 14) < 0.75
+    # Corners are background.
+    assert reference[:3, :3].max() == 0 and reference[-3:, -3:].max() == 0
+
+
+@pytest.mark.parametrize("name, image", [
+    ("white on black", lambda: draw_seven(ink=255, paper=0)),
+    ("off centre", lambda: draw_seven(canvas=500, offset=(280, 300))),
+    ("tiny", lambda: draw_seven(size=30)),
+    ("huge", lambda: draw_seven(size=2000)),
+    ("grey pencil on grey paper", lambda: draw_seven(ink=150, paper=200)),
+    ("RGB", lambda: draw_seven(ink=(20, 20, 90), paper=(250, 245, 230), mode="RGB")),
+])
+def test_variants_land_on_the_same_digit(tmp_path, reference, name, image):
+    path = tmp_path / "variant.png"
+    image().save(path)
+    assert similar(preprocess_image(path), reference), name
+
+
+def test_rgba_with_transparent_background(tmp_path, reference):
+    image = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
+    stroke = draw_seven(ink=255, paper=0)
+    image.paste((0, 0, 0, 255), mask=stroke)  # black ink, transparent elsewhere
+    path = tmp_path / "transparent.png"
+    image.save(path)
+    assert similar(preprocess_image(path), reference)
+
+
+def test_a_speck_of_noise_is_ignored(tmp_path, reference):
+    image = draw_seven(canvas=400)
+    ImageDraw.Draw(image).ellipse((370, 370, 376, 376), fill=0)  # a dot far from the digit
+    path = tmp_path / "speck.png"
+    image.save(path)
+    assert similar(preprocess_image(path), reference)
+
+
+def test_uneven_lighting(tmp_path, reference):
+    image = np.asarray(draw_seven(), dtype=np.float64)
+    shadow = np.linspace(0.55, 1.0, 200)[np.newaxis, :]  # paper darkens to one side
+    path = tmp_path / "shadow.png"
+    Image.fromarray((image * shadow).astype(np.uint8)).save(path)
+    assert similar(preprocess_image(path), reference)
+
+
+def test_sixteen_bit_and_jpeg(tmp_path, reference):
+    sixteen = tmp_path / "deep.png"
+    Image.fromarray((np.asarray(draw_seven(), dtype=np.uint16) * 257)).save(sixteen)
+    jpeg = tmp_path / "photo.jpg"
+    draw_seven().convert("RGB").save(jpeg, quality=60)
+    assert similar(preprocess_image(sixteen), reference)
+    assert similar(preprocess_image(jpeg), reference)
+
+
+def test_animated_gif_uses_the_first_frame(tmp_path, reference):
+    path = tmp_path / "animated.gif"
+    first, second = draw_seven(), Image.new("L", (200, 200), 255)
+    first.save(path, save_all=True, append_images=[second], duration=100)
+    assert similar(preprocess_image(path), reference)
+
+
+def huge_png_header(width, height) -> bytes:
+    """A PNG that claims enormous dimensions (a decompression bomb), cheaply."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00")) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "not an image"),
+    (b"hello, I am text", "not an image"),
+    (huge_png_header(60000, 60000), "too large"),
+])
+def test_bad_files(tmp_path, content, message):
+    path = tmp_path / "bad.png"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        preprocess_image(path)
+
+
+@pytest.mark.parametrize("image, message", [
+    (Image.new("L", (100, 100), 255), "no ink"),
+    (Image.new("L", (1, 1), 0), "too small"),
+])
+def test_blank_and_tiny_images(tmp_path, image, message):
+    path = tmp_path / "image.png"
+    image.save(path)
+    with pytest.raises(InputError, match=message):
+        preprocess_image(path)
