@@ -37,6 +37,7 @@ CONFIG_HELP = {
     "valid_fraction": "Share of the 60,000 training images held out for validation.",
     "patience": "Epochs without a better validation loss before stopping.",
     "precision": "float32, mixed_bfloat16, or auto (bfloat16 on CPUs with AMX/AVX-512 BF16 or a GPU).",
+    "deterministic": "Seeds plus TensorFlow op determinism, so a rerun gives identical results.",
 }
 
 
@@ -73,8 +74,13 @@ def config_options(function):
     defaults = Config()
     for name in reversed(field_names()):
         default = getattr(defaults, name)
+        flag = name.replace("_", "-")
+        if isinstance(default, bool):
+            function = click.option(f"--{flag}/--no-{flag}", name, default=None,
+                                    help=CONFIG_HELP[name])(function)
+            continue
         kind = click.Choice(CHOICES[name]) if name in CHOICES else type(default)
-        function = click.option(f"--{name.replace('_', '-')}", name, type=kind, default=None,
+        function = click.option(f"--{flag}", name, type=kind, default=None,
                                 help=f"{CONFIG_HELP[name]}  [config default: {default}]")(function)
     presets_help = "; ".join(f"{name}: {describe(name)}" for name in PRESETS)
     return click.option("--preset", type=click.Choice(list(PRESETS)), default="final", show_default=True,

@@ -57,6 +57,7 @@ class Config:
     valid_fraction: float = 0.1
     patience: int = 3  # epochs without a better validation loss before stopping
     precision: str = "auto"  # bfloat16 where the CPU (AMX, AVX-512 BF16) or a GPU is fast at it
+    deterministic: bool = False  # TensorFlow op determinism: identical reruns, somewhat slower
 
     def __post_init__(self):
         for field, valid in CHOICES.items():
@@ -69,6 +70,8 @@ class Config:
             value = getattr(self, field)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise UsageError(f"{field} must be a whole number >= 1, got {value!r}")
+        if not isinstance(self.deterministic, bool):
+            raise UsageError(f"deterministic must be true or false, got {self.deterministic!r}")
         if not 0 <= self.dropout < 1:
             raise UsageError(f"dropout must be in [0, 1), got {self.dropout}")
         if not self.learning_rate > 0:
@@ -111,6 +114,10 @@ def parse_value(field: str, text: str):
     if field not in field_names():
         raise UsageError(f"unknown config field '{field}'; fields are: {', '.join(field_names())}")
     kind = type(getattr(Config(), field))
+    if kind is bool:
+        if text.lower() not in ("true", "false"):
+            raise UsageError(f"'{text}' is not true or false for {field}")
+        return text.lower() == "true"
     try:
         if kind is int:
             return int(text)

@@ -72,14 +72,18 @@ def resolve_precision(precision: str) -> str:
     return "mixed_bfloat16" if tf.config.list_physical_devices("GPU") else "float32"
 
 
-def prepare(seed: int, precision: str) -> str:
-    """Seed Python, NumPy and TensorFlow and set Keras's dtype policy.
+def prepare(seed: int, precision: str, deterministic: bool = False) -> str:
+    """Seed Python, NumPy and TensorFlow, set Keras's dtype policy and, if asked, op determinism.
 
     Returns:
         The precision in force ("auto" resolved).
     """
     keras = import_keras()
     keras.utils.set_random_seed(seed)
+    if deterministic:
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
     resolved = resolve_precision(precision)
     keras.mixed_precision.set_global_policy(resolved)
     return resolved

@@ -40,7 +40,8 @@ def save_model(model, path: Path, story: dict) -> dict:
     path = Path(path)
     # Keras picks the format from the suffix; atomic_path keeps it.
     with atomic_path(path) as temporary, _quiet_absl():
-        model.save(temporary)
+        # Optimizer state is for resuming training, which a kept model does not need.
+        model.save(temporary, include_optimizer=False)
         story = {**story, "h5_sha256": file_sha256(temporary)}
     atomic_write_text(story_path(path), json.dumps(story, indent=2) + "\n")
     return story

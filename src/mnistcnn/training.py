@@ -105,7 +105,7 @@ def train(
     """
     from mnistcnn.models import build_model
 
-    precision = prepare(config.seed, config.precision)
+    precision = prepare(config.seed, config.precision, config.deterministic)
     model = build_model(config)
     steps_per_epoch = math.ceil(len(dataset.y_train) / config.batch_size)
     compile_model(model, config, steps_per_epoch)

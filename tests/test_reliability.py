@@ -1,0 +1,150 @@
+"""Interruption, faults and reproducibility, with real signals and real faults."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mnistcnn.config import Config
+from mnistcnn.data import load_dataset
+from mnistcnn.storage import load_model
+
+TIMEOUT = 300
+
+
+def mnistcnn(*arguments, **popen):
+    return subprocess.Popen([sys.executable, "-m", "mnistcnn.cli", *map(str, arguments)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+
+
+def wait_for(condition, process, timeout=TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if process.poll() is not None:
+            raise AssertionError(f"process ended early: {process.communicate()}")
+        if time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.05)
+
+
+def visible(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir() if not path.name.startswith("."))
+
+
+@pytest.fixture(scope="module")
+def trained_model(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("models")
+    process = mnistcnn("train-final", "--preset", "baseline", "--epochs", 1, "--data", "sample",
+                       "--output", folder / "m.h5")
+    assert process.wait(TIMEOUT) == 0, process.communicate()
+    return folder / "m.h5"
+
+
+@pytest.mark.parametrize("moment", ["training", "saving"])
+def test_sigkill_during_train_final_keeps_the_previous_model(tmp_path, trained_model, moment):
+    tmp_path = tmp_path / "models"
+    tmp_path.mkdir()
+    output = tmp_path / "m.h5"
+    output.write_bytes(trained_model.read_bytes())
+    output.with_suffix(".json").write_text(trained_model.with_suffix(".json").read_text())
+    before = output.read_bytes(), output.with_suffix(".json").read_text()
+
+    process = mnistcnn("train-final", "--preset", "baseline", "--epochs", 2, "--data", "sample",
+                       "--overwrite", "--output", output)
+    if moment == "training":
+        wait_for(lambda: any(tmp_path.glob(".m.checkpoint*")), process)
+    else:
+        wait_for(lambda: any(tmp_path.glob(".m.partial-*.h5")), process)
+    process.send_signal(signal.SIGKILL)
+    process.wait(TIMEOUT)
+
+    assert (output.read_bytes(), output.with_suffix(".json").read_text()) == before
+    assert load_model(output).input_shape == (None, 28, 28, 1)
+    assert visible(tmp_path) == ["m.h5", "m.json"]
+
+
+def test_ctrl_c_during_a_sweep_stops_and_the_rerun_resumes(tmp_path):
+    arguments = ("sweep", "dropout", "--values", "0.0,0.25,0.5", "--epochs", 2, "--data", "sample",
+                 "--output-dir", tmp_path)
+    process = mnistcnn(*arguments)
+    wait_for(lambda: (tmp_path / "dropout" / "0.0" / "seed-0" / "metrics.json").exists(), process)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "interrupted. Finished this time: 0.0/seed-0" in stderr
+    assert not (tmp_path / "dropout" / ".lock").exists()
+
+    rerun = mnistcnn(*arguments)
+    _, stderr = rerun.communicate(timeout=TIMEOUT)
+    assert rerun.returncode == 0, stderr
+    completed_before = stderr.split("runs, ")[1].split(" already")[0]
+    assert int(completed_before) >= 1 and "0.0, seed 0" not in stderr
+
+
+def test_sigkill_during_a_sweep_redoes_the_interrupted_value(tmp_path):
+    arguments = ("sweep", "dropout", "--values", "0.0,0.5", "--epochs", 3, "--data", "sample",
+                 "--output-dir", tmp_path)
+    process = mnistcnn(*arguments)
+    partial = tmp_path / "dropout" / "0.0" / "seed-0" / ".history.csv.partial"
+    wait_for(lambda: partial.exists() and partial.read_text().count("\n") >= 2, process)
+    process.send_signal(signal.SIGKILL)
+    process.wait(TIMEOUT)
+    assert not (partial.parent / "metrics.json").exists()
+
+    rerun = mnistcnn(*arguments)
+    _, stderr = rerun.communicate(timeout=TIMEOUT)
+    assert rerun.returncode == 0, stderr
+    assert "0 already complete, 2 to train" in stderr  # the killed value is redone
+    history = (partial.parent / "history.csv").read_text().splitlines()
+    assert len(history) == 1 + 3  # a whole history, not the partial one
+
+
+def test_unwritable_output_is_one_line_and_damages_nothing(tmp_path, trained_model):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be")
+    process = mnistcnn("train-final", "--preset", "baseline", "--epochs", 1, "--data", "sample",
+                       "--output", blocker / "m.h5")
+    _, stderr = process.communicate(timeout=TIMEOUT)
+    assert process.returncode == 1
+    assert stderr.strip().splitlines()[-1].startswith("Error: ") and "Traceback" not in stderr
+    assert blocker.read_text() == "a file where a folder should be"
+
+
+def test_full_disk_while_saving_leaves_the_old_model(tmp_path, trained_model, monkeypatch):
+    from mnistcnn import files
+
+    tmp_path = tmp_path / "models"
+    tmp_path.mkdir()
+    output = tmp_path / "m.h5"
+    output.write_bytes(trained_model.read_bytes())
+    before = output.read_bytes()
+
+    def no_space(*args, **kwargs):
+        raise OSError(28, "No space left on device", str(output))
+
+    monkeypatch.setattr(files.os, "replace", no_space)
+    from mnistcnn.storage import save_model
+
+    with pytest.raises(OSError):
+        save_model(load_model(trained_model), output, {"note": "new"})
+    assert output.read_bytes() == before and visible(tmp_path) == ["m.h5"]
+
+
+def test_deterministic_runs_are_identical():
+    from mnistcnn.evaluation import evaluate
+    from mnistcnn.training import train
+
+    dataset = load_dataset("sample")
+    config = Config(epochs=2, deterministic=True)
+    first, second = train(config, dataset, verbose=0), train(config, dataset, verbose=0)
+    # Every metric of every epoch is identical; only the wall-clock column may differ.
+    del first.history["seconds"], second.history["seconds"]
+    assert first.history == second.history
+    assert evaluate(first.model, dataset, ("test",))[0] == evaluate(second.model, dataset, ("test",))[0]
+    assert json.loads(config.to_json())["deterministic"] is True
