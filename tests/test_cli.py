@@ -44,28 +44,7 @@ def one_line_error(result, code):
     return lines[0]
 
 
-def test_bad_choice_is_a_usage_error():
-    line = one_line_error(run("train-final", "--architecture", "resnet"), 2)
-    assert "resnet" in line
-
-
-@pytest.mark.parametrize("option, value", [("--epochs", 0), ("--batch-size", 0),
-                                           ("--valid-fraction", 0), ("--valid-fraction", 1)])
-def test_impossible_numbers_are_usage_errors(tmp_path, option, value):
-    line = one_line_error(run("train-final", option, value, "--data", "sample",
-                              "--output", tmp_path / "m.h5"), 2)
-    assert option.lstrip("-").replace("-", "_") in line
-    assert not (tmp_path / "m.h5").exists()
-
-
-def test_missing_data_folder(tmp_path):
-    line = one_line_error(run("train-final", "--data", tmp_path / "nowhere", "--output", tmp_path / "m.h5"), 2)
-    assert "does not exist" in line
-
-
-def test_missing_model_file(tmp_path):
-    line = one_line_error(run("evaluate", "--model-file", tmp_path / "absent.h5", "--data", "sample"), 1)
-    assert "train-final" in line
+# The many bad-input cases are in test_bad_input.py, one per README table row.
 
 
 def test_impossible_geometry_before_training(tmp_path):

@@ -81,8 +81,6 @@ def test_plot_of_a_folder_that_is_not_a_sweep(tmp_path):
 
 
 @pytest.mark.parametrize("arguments, message", [
-    (("sweep", "colour"), "unknown sweep"),
-    (("sweep", "learning_rate", "--values", "0.1,,0.2"), "empty item"),
     (("sweep", "learning_rate", "--values", "fast"), "not a valid float"),
     (("sweep", "pooling", "--values", "max,median"), "unknown pooling 'median'"),
     (("sweep", "pooling", "--architecture", "m3", "--data", "sample"), "has no pooling"),

@@ -194,7 +194,7 @@ def _check_pairs(x_train, y_train, x_test, y_test, location: str) -> None:
         if len(labels) and (labels.min() < 0 or labels.max() > 9):
             raise InputError(
                 f"{location}: {name} labels range {labels.min()}..{labels.max()}, expected 0-9; "
-                "the label file is corrupt"
+                "the label file is corrupt, download it again"
             )
 
 

@@ -30,17 +30,17 @@ def read_kaggle_csv(path: Path, labelled: bool) -> tuple[np.ndarray, np.ndarray 
                 raise InputError(f"{path}: line 1 has {found} columns, expected {columns} ({kind})")
             for line_number, row in enumerate(reader, start=2):
                 if len(row) != columns:
-                    raise InputError(f"{path}: line {line_number} has {len(row)} columns, expected {columns}")
+                    raise InputError(f"{path}: line {line_number} has {len(row)} columns, expected {columns}; fix or remove that line")
                 try:
                     values = [int(value) for value in row]
                 except ValueError:
                     bad = next(value for value in row if not value.strip().lstrip("-").isdigit())
-                    raise InputError(f"{path}: line {line_number}: '{bad}' is not a whole number") from None
+                    raise InputError(f"{path}: line {line_number}: '{bad}' is not a whole number; fix or remove that line") from None
                 pixels = values[1:] if labelled else values
                 if min(pixels) < 0 or max(pixels) > 255:
-                    raise InputError(f"{path}: line {line_number}: pixel value outside 0-255")
+                    raise InputError(f"{path}: line {line_number}: pixel value outside 0-255; fix or remove that line")
                 if labelled and not 0 <= values[0] <= 9:
-                    raise InputError(f"{path}: line {line_number}: label {values[0]} is not a digit 0-9")
+                    raise InputError(f"{path}: line {line_number}: label {values[0]} is not a digit 0-9; fix or remove that line")
                 rows.append(values)
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(f"{path}: cannot read the CSV ({error})") from None

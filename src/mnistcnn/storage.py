@@ -89,8 +89,16 @@ def load_model(path: Path):
         # safe_mode refuses Lambda layers, whose code would run on load.
         model = keras.models.load_model(path, compile=False, safe_mode=True)
     except Exception as error:  # Keras raises many kinds for a file it cannot use
+        if "Lambda" in str(error):
+            raise InputError(
+                f"{path} contains a Lambda layer, whose code would run on loading; mnistcnn loads "
+                "models in Keras's safe mode and refuses it: save the model without Lambda layers"
+            ) from None
         reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
-        raise InputError(f"{path} is not a Keras model mnistcnn can load ({reason})") from None
+        raise InputError(
+            f"{path} is not a Keras model mnistcnn can load ({reason}); pass a model saved by "
+            "`mnistcnn train-final`"
+        ) from None
     input_shape = tuple(model.input_shape[1:]) if not isinstance(model.input_shape, list) else None
     if input_shape != EXPECTED_INPUT_SHAPE:
         raise InputError(

@@ -1,0 +1,176 @@
+"""Every row of the README's "Bad input" table: one line, the right exit code, nothing written.
+
+Each case builds what it needs in a fresh folder, runs the command there and checks
+that the folder holds exactly what it held before.
+"""
+
+import re
+import struct
+import zlib
+
+import h5py
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from conftest import PROJECT_ROOT, make_arrays, write_idx_folder
+from mnistcnn.cli import main
+
+
+def idx_folder(arrays=None, drop=None, corrupt=None):
+    def build(folder):
+        mnist = write_idx_folder(folder / "mnist", arrays or make_arrays())
+        if drop:
+            (mnist / drop).unlink()
+        if corrupt:
+            name, change = corrupt
+            (mnist / name).write_bytes(change((mnist / name).read_bytes()))
+        return ["train-final", "--data", mnist]
+    return build
+
+
+def with_arrays(**changes):
+    arrays = make_arrays()
+    for key, change in changes.items():
+        arrays[key] = change(arrays[key])
+    return arrays
+
+
+def npz_missing_keys(folder):
+    arrays = make_arrays()
+    del arrays["x_test"]
+    np.savez(folder / "mnist.npz", **arrays)
+    return ["train-final", "--data", folder / "mnist.npz"]
+
+
+def raw_idx_with_bad_magic(data):
+    import gzip
+    raw = bytearray(gzip.decompress(data))
+    raw[0] = 7
+    return gzip.compress(bytes(raw))
+
+
+def model_file(make):
+    def build(folder):
+        path = folder / "model.h5"
+        make(path)
+        return ["evaluate", "--model-file", path, "--data", "sample", "--report-dir", folder / "report"]
+    return build
+
+
+def keras_model(path, input_shape=(28, 28, 1), lambda_layer=False):
+    import keras
+
+    inputs = keras.Input(input_shape)
+    x = keras.layers.Lambda(lambda tensor: tensor * 2)(inputs) if lambda_layer else inputs
+    keras.Model(inputs, keras.layers.Dense(10)(keras.layers.Flatten()(x))).save(path)
+
+
+def hdf5_without_model(path):
+    with h5py.File(path, "w") as handle:
+        handle["weights"] = np.zeros(3)
+
+
+def image(make, name="digit.png"):
+    def build(folder):
+        path = folder / name
+        make(path)
+        return ["predict", path, "--model-file", PROJECT_ROOT / "models" / "mnistcnn.h5"]
+    return build
+
+
+def bomb_png(path):
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", 80000, 80000, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0"))
+                     + chunk(b"IEND", b""))
+
+
+def kaggle_csv(change_line):
+    def build(folder):
+        header = "label," + ",".join(f"pixel{i}" for i in range(784))
+        rows = ["1," + ",".join(["0"] * 784), "2," + ",".join(["0"] * 784)]
+        rows[1] = change_line(rows[1])
+        (folder / "train.csv").write_text("\n".join([header, *rows]) + "\n")
+        return ["train-final", "--data", folder / "train.csv"]
+    return build
+
+
+def options(*arguments):
+    return lambda folder: list(arguments)
+
+
+CASES = {
+    # data
+    "data: missing folder": (lambda folder: ["train-final", "--data", folder / "nowhere"], 2, "does not exist"),
+    "data: empty folder": (lambda folder: ["train-final", "--data", folder], 1, "missing train-images"),
+    "data: one of four files missing": (idx_folder(drop="t10k-labels-idx1-ubyte.gz"), 1, "missing t10k-labels"),
+    "data: truncated gzip": (idx_folder(corrupt=("train-images-idx3-ubyte.gz", lambda data: data[:100])), 1,
+                             "cannot decompress"),
+    "data: wrong IDX magic": (idx_folder(corrupt=("train-labels-idx1-ubyte.gz", raw_idx_with_bad_magic)), 1,
+                              "wrong magic"),
+    "data: image/label count mismatch": (idx_folder(with_arrays(y_test=lambda labels: labels[:-2])), 1,
+                                         "20 test images but 18 labels"),
+    "data: label out of range": (idx_folder(with_arrays(y_train=lambda labels: labels + 5)), 1, "expected 0-9"),
+    "data: mnist.npz missing keys": (npz_missing_keys, 1, "missing arrays x_test"),
+    # model
+    "model: missing file": (lambda folder: ["evaluate", "--model-file", folder / "absent.h5"], 1, "no model file"),
+    "model: not HDF5": (model_file(lambda path: path.write_text("weights?")), 1, "not an HDF5 file"),
+    "model: HDF5 but not a Keras model": (model_file(hdf5_without_model), 1, "not a Keras model"),
+    "model: wrong input shape": (model_file(lambda path: keras_model(path, (32, 32, 3))), 1,
+                                 "expected (None, 28, 28, 1)"),
+    "model: Lambda layer": (model_file(lambda path: keras_model(path, lambda_layer=True)), 1, "Lambda layer"),
+    # images
+    "image: not an image": (image(lambda path: path.write_text("hello")), 1, "not an image"),
+    "image: zero bytes": (image(lambda path: path.write_bytes(b"")), 1, "not an image"),
+    "image: blank": (image(lambda path: Image.new("L", (80, 80), 255).save(path)), 1, "no ink found"),
+    "image: 1x1 pixel": (image(lambda path: Image.new("L", (1, 1), 0).save(path)), 1, "too small"),
+    "image: decompression bomb": (image(bomb_png), 1, "too large"),
+    "image: no image given": (options("predict"), 2, "no images given"),
+    # options
+    "option: zero epochs": (options("train-final", "--epochs", 0), 2, "epochs must be"),
+    "option: negative epochs": (options("train-final", "--epochs", -3), 2, "epochs must be"),
+    "option: zero batch size": (options("train-final", "--batch-size", 0), 2, "batch_size must be"),
+    "option: unknown sweep": (options("sweep", "colour"), 2, "unknown sweep 'colour'"),
+    "option: unknown architecture": (options("train-final", "--architecture", "resnet"), 2, "'resnet' is not one of"),
+    "option: unknown loss": (options("train-final", "--loss", "l1"), 2, "'l1' is not one of"),
+    "option: valid fraction 0": (options("train-final", "--valid-fraction", 0), 2, "valid_fraction must be"),
+    "option: valid fraction 1": (options("train-final", "--valid-fraction", 1), 2, "valid_fraction must be"),
+    "option: malformed --values": (options("sweep", "learning_rate", "--values", "1e-3,,x"), 2, "empty item"),
+    "option: --output not .h5": (options("train-final", "--data", "sample", "--output", "model.keras"), 2,
+                                 "must end in .h5"),
+    # Kaggle CSV
+    "kaggle: wrong column count": (kaggle_csv(lambda line: line + ",0"), 1, "line 3 has 786 columns"),
+    "kaggle: a non-number": (kaggle_csv(lambda line: line.replace(",0,", ",x,", 1)), 1, "'x' is not a whole number"),
+    "kaggle: a value above 255": (kaggle_csv(lambda line: line.replace(",0,", ",300,", 1)), 1, "outside 0-255"),
+}
+
+
+def snapshot(folder):
+    return {path: path.read_bytes() if path.is_file() else None for path in folder.rglob("*")}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_input(case, tmp_path, monkeypatch):
+    build, exit_code, message = CASES[case]
+    work = tmp_path / "work"
+    work.mkdir()
+    arguments = [str(argument) for argument in build(work)]
+    monkeypatch.chdir(work)
+    before = snapshot(work)
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == exit_code, result.output
+    error_lines = [line for line in result.output.splitlines() if line.startswith("Error")]
+    assert len(error_lines) == 1 and message in error_lines[0], result.output
+    assert "Traceback" not in result.output
+    assert snapshot(work) == before  # nothing written, nothing overwritten
+
+
+def test_the_readme_table_lists_every_case():
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    table = readme.split("## Bad input", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| ([a-z]+: [^|]+?) \|", table, flags=re.M)
+    assert sorted(rows) == sorted(CASES)
+    assert len(rows) >= 25
