@@ -111,3 +111,34 @@ def test_a_second_process_on_the_same_sweep_is_refused(tmp_path):
     with sweeping.sweep_lock(sweep_dir):
         assert (sweep_dir / ".lock").read_text() == str(__import__("os").getpid())
     assert not (sweep_dir / ".lock").exists()
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 5])
+def test_shards_partition_the_runs_exactly(tmp_path, count):
+    sweep = get_sweep("learning_rate")
+    every = sweeping.plan_runs(sweep, Config(), sweep.values, 2, tmp_path)
+    shards = [every[index - 1::count] for index in range(1, count + 1)]
+    folders = [run.folder for shard in shards for run in shard]
+    assert sorted(folders) == sorted(run.folder for run in every) and len(set(folders)) == len(every)
+
+
+def test_sharded_sweep_merges_and_plots(tmp_path):
+    import shutil
+
+    for index in (1, 2):
+        result = run("sweep", "pooling", "--values", "max,none", "--epochs", 1, "--data", "sample",
+                     "--shard", f"{index}/2", "--strategy", "mirrored", "--output-dir", tmp_path / f"machine{index}")
+        assert result.exit_code == 0, result.output
+    assert [p.name for p in (tmp_path / "machine1" / "pooling").glob("*/seed-0")] == ["seed-0"]
+    merged = tmp_path / "merged" / "pooling"
+    shutil.copytree(tmp_path / "machine1" / "pooling", merged)
+    shutil.copytree(tmp_path / "machine2" / "pooling", merged, dirs_exist_ok=True)
+    assert run("plot", merged).exit_code == 0
+    summary = (merged / "summary.csv").read_text().splitlines()
+    assert [line.split(",")[0] for line in summary[1:]] == ["max", "none"]
+
+
+@pytest.mark.parametrize("shard", ["3/2", "0/2", "a/b", "2"])
+def test_bad_shard(shard, tmp_path):
+    result = run("sweep", "pooling", "--shard", shard, "--output-dir", tmp_path)
+    assert result.exit_code == 2 and "--shard" in result.output

@@ -30,7 +30,7 @@ CONFIG_HELP = {
     "loss": "Training loss.",
     "optimizer": "Optimizer (momentum is SGD with Nesterov momentum 0.9).",
     "learning_rate": "Peak learning rate.",
-    "schedule": "constant, or cosine: one epoch of warm-up then cosine decay.",
+    "schedule": "constant, or cosine: warm-up (one epoch, at most a fifth of the run) then cosine decay to zero.",
     "batch_size": "Images per training step.",
     "epochs": "Most epochs to train (early stopping may end sooner).",
     "seed": "Seed for weights, shuffling and the validation split.",
@@ -60,6 +60,13 @@ def _exit_with(message: str, code: int) -> click.ClickException:
     exception = click.ClickException(message)
     exception.exit_code = code
     return exception
+
+
+def strategy_option(function):
+    return click.option(
+        "--strategy", type=click.Choice(["auto", "default", "mirrored"]), default="auto", show_default=True,
+        help="tf.distribute strategy: auto (mirrored over 2+ GPUs), default (one device) or mirrored. "
+             "--batch-size is per replica.")(function)
 
 
 def data_option(function):
@@ -121,7 +128,8 @@ def check_devices_command(as_json):
               show_default=True, help="Where to save the model (.h5); its story goes beside it as .json.")
 @click.option("--overwrite", is_flag=True,
               help="Replace the output even if it was trained on more data than this run has.")
-def train_final_command(preset, data_source, output, overwrite, **options):
+@strategy_option
+def train_final_command(preset, data_source, output, overwrite, strategy, **options):
     """Train the final model, evaluate it, and save it as .h5 with a .json story.
 
     Settings come from --preset (by default `final`, the committed model's recipe);
@@ -129,11 +137,14 @@ def train_final_command(preset, data_source, output, overwrite, **options):
     """
     config = config_from(preset, options)
     from mnistcnn.data import load_dataset
+    from mnistcnn.distribution import make_strategy
     from mnistcnn.final import seed_report, train_final
 
+    distribution = make_strategy(strategy)
     dataset = load_dataset(data_source, config.valid_fraction, config.seed)
     status(dataset.describe())
-    story = train_final(config, dataset, output, overwrite=overwrite)
+    story = train_final(config, dataset, output, overwrite=overwrite, strategy=distribution,
+                        strategy_name=strategy)
     click.echo(f"saved {output} and {output.with_suffix('.json')} "
                f"({story['epochs_run']} epochs, best {story['best_epoch']}, {story['training_seconds']:.0f} s)")
     click.echo(seed_report(story["metrics"]))
@@ -233,12 +244,16 @@ def predict_command(images, model_file, top_k, as_json, save_preprocessed, kaggl
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("experiments"),
               show_default=True, help="Where the sweep's folder goes.")
 @click.option("--force", is_flag=True, help="Retrain values whose results already exist.")
-def sweep_command(name, values, epochs, architecture, data_source, repeats, output_dir, force):
+@click.option("--shard", default=None, metavar="K/N",
+              help="Run only every N-th run of the sweep, starting at the K-th, so N machines share it.")
+@strategy_option
+def sweep_command(name, values, epochs, architecture, data_source, repeats, output_dir, force, shard, strategy):
     """Train one model per value of a hyperparameter and compare them.
 
     NAME is a sweep (see `mnistcnn sweep list`), or `all` to run every sweep.
     Results go to OUTPUT_DIR/NAME/: a folder per value and seed, summary.csv,
     accuracy.png, loss.png and README.md. Rerunning resumes where it stopped.
+    With --shard K/N, copy the shards' folders together and run `mnistcnn plot`.
     """
     from mnistcnn.sweeps import RESERVED_NAMES, all_sweeps, get_sweep
 
@@ -249,6 +264,7 @@ def sweep_command(name, values, epochs, architecture, data_source, repeats, outp
     sweeps = all_sweeps() if name == "all" else [get_sweep(name)]
     if values is not None and name in RESERVED_NAMES:
         raise UsageError("--values needs a single sweep, not all; e.g. mnistcnn sweep pooling --values max,none")
+    shard_index, shard_count = parse_shard(shard) if shard else (1, 1)
     base = Config(architecture=architecture, epochs=epochs, patience=epochs)
     chosen = {sweep.name: parse_values(sweep.field, values) if values else sweep.values for sweep in sweeps}
     for sweep in sweeps:
@@ -258,8 +274,10 @@ def sweep_command(name, values, epochs, architecture, data_source, repeats, outp
 
     from mnistcnn.data import load_dataset
     from mnistcnn.devices import check_devices
+    from mnistcnn.distribution import make_strategy
     from mnistcnn.sweeping import run_sweep
 
+    distribution = make_strategy(strategy)
     hardware = check_devices()
     status(f"devices: {hardware['device']}")
     dataset = load_dataset(data_source, base.valid_fraction, base.seed)
@@ -268,10 +286,21 @@ def sweep_command(name, values, epochs, architecture, data_source, repeats, outp
     for sweep in sweeps:
         try:
             folder = run_sweep(sweep, base, chosen[sweep.name], repeats, dataset, output_dir,
-                               force=force, hardware=hardware, command=command)
+                               force=force, hardware=hardware, command=command,
+                               shard=(shard_index, shard_count), strategy=distribution)
         except KeyboardInterrupt:
             sys.exit(130)
         click.echo(f"{sweep.name}: results in {folder}")
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise UsageError(f"--shard '{text}' is not K/N; e.g. --shard 1/3 for the first of three machines") from None
+    if not 1 <= index <= count:
+        raise UsageError(f"--shard {text}: K must be between 1 and N; e.g. --shard 2/3")
+    return index, count
 
 
 def parse_values(field: str, text: str) -> tuple:

@@ -31,7 +31,8 @@ def refuse_smaller_data(output: Path, dataset: Dataset) -> None:
         )
 
 
-def train_final(config: Config, dataset: Dataset, output: Path, overwrite: bool = False) -> dict:
+def train_final(config: Config, dataset: Dataset, output: Path, overwrite: bool = False,
+                strategy=None, strategy_name: str = "default") -> dict:
     """Train, evaluate on all three splits, and save `output` (.h5) with its `.json` story.
 
     Returns:
@@ -48,7 +49,7 @@ def train_final(config: Config, dataset: Dataset, output: Path, overwrite: bool 
     output.parent.mkdir(parents=True, exist_ok=True)
     checkpoint = output.with_name(f".{output.stem}.checkpoint.weights.h5")
     try:
-        result = train(config, dataset, checkpoint_path=checkpoint)
+        result = train(config, dataset, checkpoint_path=checkpoint, strategy=strategy)
     finally:
         checkpoint.unlink(missing_ok=True)
     metrics, _ = evaluate(result.model, dataset)
@@ -68,6 +69,8 @@ def train_final(config: Config, dataset: Dataset, output: Path, overwrite: bool 
         "best_epoch": result.best_epoch,
         "training_seconds": round(result.seconds, 1),
         "precision": result.precision,
+        "strategy": strategy_name,
+        "replicas": strategy.num_replicas_in_sync if strategy is not None else 1,
         "device": "GPU" if tf.config.list_physical_devices("GPU") else f"CPU ({cpu_model()}, {os.cpu_count()} cores)",
         "versions": {
             "mnistcnn": __version__,

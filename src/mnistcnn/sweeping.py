@@ -128,7 +128,7 @@ def _duration(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{seconds:02d}s"
 
 
-def execute_run(run: Run, dataset, progress: Progress, hardware: dict) -> dict:
+def execute_run(run: Run, dataset, progress: Progress, hardware: dict, strategy=None) -> dict:
     """Train one run into its folder and return its metrics."""
     from mnistcnn.evaluation import evaluate
     from mnistcnn.runtime import import_keras
@@ -142,7 +142,7 @@ def execute_run(run: Run, dataset, progress: Progress, hardware: dict) -> dict:
 
     reporter = keras.callbacks.LambdaCallback(on_epoch_end=progress.epoch_done)
     result = train(run.config, dataset, history_path=run.folder / "history.csv",
-                   callbacks=(reporter,), verbose=0)
+                   callbacks=(reporter,), verbose=0, strategy=strategy)
     progress.run_finished_early(run, result.epochs_run)
     measured, _ = evaluate(result.model, dataset, splits=("valid", "test"))
     history = result.history
@@ -167,8 +167,11 @@ def execute_run(run: Run, dataset, progress: Progress, hardware: dict) -> dict:
 
 
 def run_sweep(sweep: Sweep, base: Config, values, repeats: int, dataset, output_dir: Path,
-              force: bool = False, hardware: dict | None = None, command: str = "") -> Path:
+              force: bool = False, hardware: dict | None = None, command: str = "",
+              shard: tuple[int, int] = (1, 1), strategy=None) -> Path:
     """Run every missing (value, seed) of `sweep`, then write its summary and plots.
+
+    `shard=(K, N)` runs only the K-th of every N runs, so N machines can share a sweep.
 
     Returns:
         The sweep folder.
@@ -177,7 +180,8 @@ def run_sweep(sweep: Sweep, base: Config, values, repeats: int, dataset, output_
 
     check_architecture_uses(sweep, base.architecture)
     sweep_dir = Path(output_dir) / sweep.name
-    runs = plan_runs(sweep, base, values, repeats, sweep_dir)
+    shard_index, shard_count = shard
+    runs = plan_runs(sweep, base, values, repeats, sweep_dir)[shard_index - 1::shard_count]
     with sweep_lock(sweep_dir):
         atomic_write_text(sweep_dir / "sweep.json", json.dumps({
             "name": sweep.name, "field": sweep.field, "label": sweep.label,
@@ -193,7 +197,7 @@ def run_sweep(sweep: Sweep, base: Config, values, repeats: int, dataset, output_
         try:
             for run in to_do:
                 progress.start_run(run)
-                execute_run(run, dataset, progress, {"device": (hardware or {}).get("device", "")})
+                execute_run(run, dataset, progress, {"device": (hardware or {}).get("device", "")}, strategy)
                 finished.append(run)
         except KeyboardInterrupt:
             names = ", ".join(f"{run.value}/seed-{run.config.seed}" for run in finished) or "none"

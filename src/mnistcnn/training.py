@@ -48,12 +48,14 @@ def make_optimizer(config: Config, steps_per_epoch: int):
     """The optimizer by name, with a constant or warm-up-then-cosine learning rate."""
     learning_rate = config.learning_rate
     if config.schedule == "cosine":
-        warmup_steps = steps_per_epoch
+        total_steps = steps_per_epoch * config.epochs
+        # Warm up for one epoch, or a fifth of a short run, then decay to zero.
+        warmup_steps = min(steps_per_epoch, total_steps // 5)
         learning_rate = keras.optimizers.schedules.CosineDecay(
             initial_learning_rate=0.0,
             warmup_target=config.learning_rate,
             warmup_steps=warmup_steps,
-            decay_steps=max(1, steps_per_epoch * config.epochs - warmup_steps),
+            decay_steps=max(1, total_steps - warmup_steps),
         )
     factories = {
         "sgd": lambda: keras.optimizers.SGD(learning_rate),
@@ -86,6 +88,7 @@ def train(
     checkpoint_path: Path | None = None,
     callbacks: tuple = (),
     verbose: int | None = None,
+    strategy=None,
 ) -> TrainResult:
     """Build the config's model and fit it on the dataset's train split.
 
@@ -99,16 +102,23 @@ def train(
         callbacks: extra Keras callbacks (progress reporting).
         verbose: Keras verbosity; default a progress bar in a terminal, else a
             line per epoch.
+        strategy: a tf.distribute strategy (see distribution.py); default one device.
+            `batch_size` is per replica.
 
     Returns:
         The trained model (with its best-validation weights) and its history.
     """
     from mnistcnn.models import build_model
 
+    import tensorflow as tf
+
     precision = prepare(config.seed, config.precision, config.deterministic)
-    model = build_model(config)
-    steps_per_epoch = math.ceil(len(dataset.y_train) / config.batch_size)
-    compile_model(model, config, steps_per_epoch)
+    strategy = strategy or tf.distribute.get_strategy()
+    global_batch_size = config.batch_size * strategy.num_replicas_in_sync
+    steps_per_epoch = math.ceil(len(dataset.y_train) / global_batch_size)
+    with strategy.scope():
+        model = build_model(config)
+        compile_model(model, config, steps_per_epoch)
 
     all_callbacks = [
         EpochTimer(),
@@ -135,7 +145,7 @@ def train(
     fitted = model.fit(
         dataset.x_train,
         one_hot(dataset.y_train),
-        batch_size=config.batch_size,
+        batch_size=global_batch_size,
         epochs=config.epochs,
         validation_data=(dataset.x_valid, one_hot(dataset.y_valid)),
         callbacks=all_callbacks,
@@ -146,6 +156,10 @@ def train(
     if partial_history is not None:
         os.replace(partial_history, history_path)
 
+    if strategy is not tf.distribute.get_strategy():
+        # Evaluating and saving a plain copy needs no collective ops between workers.
+        distributed, model = model, build_model(config)
+        model.set_weights(distributed.get_weights())
     history = {name: [float(value) for value in values] for name, values in fitted.history.items()}
     best_epoch = int(np.argmin(history["val_loss"])) + 1
     return TrainResult(model, history, len(history["val_loss"]), best_epoch, seconds, precision)
