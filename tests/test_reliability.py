@@ -22,6 +22,26 @@ def mnistcnn(*arguments, **popen):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
 
 
+# The finished model's temporary file lives for milliseconds before its rename, too briefly
+# to catch by polling; this child holds that rename back so the kill lands inside it.
+HOLD_THE_MODEL_RENAME = """
+import os, sys, time
+real_replace = os.replace
+def held_replace(source, target):
+    if ".partial-" in str(source) and str(source).endswith(".h5"):
+        time.sleep(600)
+    real_replace(source, target)
+os.replace = held_replace
+from mnistcnn.cli import main
+main(sys.argv[1:], prog_name="mnistcnn")
+"""
+
+
+def mnistcnn_holding_the_model_rename(*arguments):
+    return subprocess.Popen([sys.executable, "-c", HOLD_THE_MODEL_RENAME, *map(str, arguments)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
 def wait_for(condition, process, timeout=TIMEOUT):
     deadline = time.monotonic() + timeout
     while not condition():
@@ -55,8 +75,9 @@ def test_sigkill_during_train_final_keeps_the_previous_model(tmp_path, trained_m
     output.with_suffix(".json").write_text(trained_model.with_suffix(".json").read_text())
     before = output.read_bytes(), output.with_suffix(".json").read_text()
 
-    process = mnistcnn("train-final", "--preset", "baseline", "--epochs", 2, "--data", "sample",
-                       "--overwrite", "--output", output)
+    arguments = ("train-final", "--preset", "baseline", "--epochs", 2, "--data", "sample",
+                 "--overwrite", "--output", output)
+    process = mnistcnn(*arguments) if moment == "training" else mnistcnn_holding_the_model_rename(*arguments)
     if moment == "training":
         wait_for(lambda: any(tmp_path.glob(".m.checkpoint*")), process)
     else:
