@@ -87,3 +87,18 @@ def test_train_final_refuses_to_replace_a_model_trained_on_more_data(tmp_path):
     line = one_line_error(run("train-final", "--data", "sample", "--epochs", 1, "--output", output), 2)
     assert "--overwrite" in line
     assert output.read_bytes() == b"pretend model"
+
+
+def test_check_devices_reports_what_tensorflow_sees_and_where_the_product_ran():
+    import tensorflow as tf
+
+    report = json.loads(run("check-devices", "--json").output)
+    assert report["tensorflow"] == tf.__version__
+    visible = {device.name.replace("/physical_device:", "") for device in tf.config.list_physical_devices()}
+    assert {device["name"].replace("/physical_device:", "") for device in report["devices"]} == visible
+    assert report["gpu_available"] == bool(tf.config.list_physical_devices("GPU"))
+    cpu = next(placement for placement in report["placements"] if "CPU" in placement["device"])
+    assert cpu["ran_on"].endswith("CPU:0") and cpu["seconds"] > 0
+
+    text = run("check-devices").output
+    assert f"TensorFlow {tf.__version__}" in text and "CPU" in text

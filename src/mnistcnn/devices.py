@@ -16,7 +16,7 @@ def check_devices() -> dict:
         {"device" (one line), "tensorflow", "keras", "devices": [{"name", "type"}], "gpu_available",
          "placements": [{"device", "ran_on", "seconds"}]}
     """
-    from mnistcnn.runtime import import_keras
+    from mnistcnn.runtime import cpu_model, import_keras
 
     keras = import_keras()
     import tensorflow as tf
@@ -35,8 +35,6 @@ def check_devices() -> dict:
             product.numpy()
             seconds = time.perf_counter() - start
         placements.append({"device": device.name, "ran_on": product.device, "seconds": round(seconds, 5)})
-    from mnistcnn.runtime import cpu_model
-
     gpus = [device for device in physical if device.device_type == "GPU"]
     cores = os.cpu_count()
     return {
