@@ -1,0 +1,46 @@
+"""The benchmark scripts' bookkeeping (their timings are never asserted: these machines are noisy)."""
+
+import sys
+
+import pytest
+
+from conftest import PROJECT_ROOT
+
+sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
+import benchmark  # noqa: E402
+
+
+def test_replace_block_fills_only_its_own_block(tmp_path):
+    document = tmp_path / "BENCHMARKS.md"
+    document.write_text("prose\n<!-- race -->\nold\n<!-- /race -->\nmore prose\n<!-- levers -->\nkept\n<!-- /levers -->\n")
+    benchmark.replace_block(document, "race", "| new | table |")
+    assert document.read_text() == ("prose\n<!-- race -->\n| new | table |\n<!-- /race -->\nmore prose\n"
+                                    "<!-- levers -->\nkept\n<!-- /levers -->\n")
+
+
+def test_replace_block_without_markers_says_how_to_fix(tmp_path):
+    document = tmp_path / "BENCHMARKS.md"
+    document.write_text("no markers here\n")
+    with pytest.raises(ValueError, match="add one"):
+        benchmark.replace_block(document, "race", "table")
+
+
+def test_the_committed_benchmarks_file_has_both_blocks():
+    text = (PROJECT_ROOT / "BENCHMARKS.md").read_text()
+    for name in ("race", "levers"):
+        assert f"<!-- {name} -->" in text and f"<!-- /{name} -->" in text
+
+
+def test_medians_need_every_run_to_reach_a_target():
+    runs = [{"seconds_to_0.990": seconds, "seconds_to_0.995": None, "training_images_per_second": 1.0,
+             "inference_images_per_second": 2.0, "final_test_accuracy": 0.99} for seconds in (10.0, 30.0, 20.0)]
+    summary = benchmark.medians(runs)
+    assert summary["seconds_to_0.990"] == 20.0 and summary["seconds_to_0.990_reached_in"] == "3/3"
+    assert summary["seconds_to_0.995"] is None and summary["seconds_to_0.995_reached_in"] == "0/3"
+
+
+def test_first_reaching_is_the_first_epoch_at_or_above_the_target():
+    epochs = [{"training_seconds": 5.0, "test_accuracy": 0.985}, {"training_seconds": 10.0, "test_accuracy": 0.990},
+              {"training_seconds": 15.0, "test_accuracy": 0.995}]
+    assert benchmark.first_reaching(epochs, 0.990) == 10.0
+    assert benchmark.first_reaching(epochs, 0.999) is None
