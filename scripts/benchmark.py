@@ -13,6 +13,7 @@ Writes benchmarks/results.json and the race table in BENCHMARKS.md.
 
 import argparse
 import json
+import math
 import os
 import re
 import statistics
@@ -125,8 +126,11 @@ def medians(runs):
                                                           "inference_images_per_second", "final_test_accuracy"]:
         values = [run[key] for run in runs]
         reached = [value for value in values if value is not None]
-        # A target some run never reached has no median: its time would be a guess.
-        summary[key] = statistics.median(values) if len(reached) == len(values) else None
+        # A run that never reached a target counts as infinitely slow, so the median
+        # exists only when more than half the runs reached it.
+        ordered = sorted(reached) + [math.inf] * (len(values) - len(reached))
+        median = statistics.median(ordered)
+        summary[key] = median if math.isfinite(median) else None
         summary[f"{key}_reached_in"] = f"{len(reached)}/{len(values)}"
     return summary
 

@@ -2,12 +2,14 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from conftest import PROJECT_ROOT
 
 from mnistcnn import sweeping
 from mnistcnn.cli import main
 from mnistcnn.config import Config, field_names
 from mnistcnn.errors import UsageError
 from mnistcnn.models import build_model
+from mnistcnn.presets import get_preset
 from mnistcnn.sweeps import all_sweeps, get_sweep, sweep_names
 
 REQUIRED = {"pooling", "learning_rate", "loss", "activation", "kernel_size",
@@ -61,6 +63,23 @@ def test_sweep_on_the_sample_writes_every_file_and_resumes(tmp_path, monkeypatch
     assert result.exit_code == 0, result.output
     assert [run.value for run in trainings[2:]] == ["average"]
     assert "1 already complete, 1 to train" in result.output
+
+
+def test_a_preset_is_the_base_of_every_run(tmp_path):
+    result = run("sweep", "dropout", "--values", "0.1", "--preset", "fast", "--data", "sample",
+                 "--output-dir", tmp_path)
+    assert result.exit_code == 0, result.output
+    config = json.loads((tmp_path / "dropout" / "0.1" / "seed-0" / "config.json").read_text())
+    fast = get_preset("fast")
+    assert (config["kernel_size"], config["batch_size"], config["epochs"]) == (
+        fast.kernel_size, fast.batch_size, fast.epochs)
+    assert config["dropout"] == 0.1
+
+
+def test_the_baseline_sweep_config_is_the_one_the_committed_results_used():
+    # Changing it would make every committed sweep look incomplete and retrain it.
+    committed = json.loads((PROJECT_ROOT / "experiments" / "pooling" / "sweep.json").read_text())["base_config"]
+    assert Config.from_dict(committed) == get_preset("baseline").with_changes(epochs=8, patience=8)
 
 
 def test_plot_redraws_from_files_alone(tmp_path):

@@ -14,6 +14,9 @@ import click
 from mnistcnn import __version__
 from mnistcnn.config import CHOICES, Config, field_names
 from mnistcnn.errors import InputError, UsageError
+from mnistcnn.presets import PRESETS, describe, get_preset
+
+SWEEP_EPOCHS = 8
 
 DATA_HELP = (
     "Where MNIST comes from: auto, mnist, sample, or a folder of IDX files / a mnist.npz."
@@ -76,8 +79,6 @@ def data_option(function):
 
 def config_options(function):
     """`--preset` and one option per config field; a field given overrides the preset."""
-    from mnistcnn.presets import PRESETS, describe
-
     defaults = Config()
     for name in reversed(field_names()):
         default = getattr(defaults, name)
@@ -95,8 +96,6 @@ def config_options(function):
 
 
 def config_from(preset: str, options: dict) -> Config:
-    from mnistcnn.presets import get_preset
-
     return get_preset(preset).with_changes(**{name: value for name, value in options.items() if value is not None})
 
 
@@ -236,9 +235,12 @@ def predict_command(images, model_file, top_k, as_json, save_preprocessed, kaggl
 @main.command("sweep")
 @click.argument("name")
 @click.option("--values", default=None, metavar="A,B,C", help="Values to try instead of the sweep's own.")
-@click.option("--epochs", type=click.IntRange(min=1), default=8, show_default=True, help="Epochs per run (no early stopping).")
-@click.option("--architecture", type=click.Choice(CHOICES["architecture"]), default="baseline",
-              show_default=True, help="Network every value is tried on.")
+@click.option("--preset", type=click.Choice(list(PRESETS)), default="baseline", show_default=True,
+              help="Settings every value is tried with (see train-final --help).")
+@click.option("--epochs", type=click.IntRange(min=1), default=None,
+              help="Epochs per run, without early stopping.  [default: 8 for baseline, else the preset's own]")
+@click.option("--architecture", type=click.Choice(CHOICES["architecture"]), default=None,
+              help="Network every value is tried on.  [default: the preset's]")
 @data_option
 @click.option("--repeats", type=click.IntRange(min=1), default=1, show_default=True, help="Seeds per value; plots show mean and spread.")
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("experiments"),
@@ -247,7 +249,8 @@ def predict_command(images, model_file, top_k, as_json, save_preprocessed, kaggl
 @click.option("--shard", default=None, metavar="K/N",
               help="Run only every N-th run of the sweep, starting at the K-th, so N machines share it.")
 @strategy_option
-def sweep_command(name, values, epochs, architecture, data_source, repeats, output_dir, force, shard, strategy):
+def sweep_command(name, values, preset, epochs, architecture, data_source, repeats, output_dir, force, shard,
+                  strategy):
     """Train one model per value of a hyperparameter and compare them.
 
     NAME is a sweep (see `mnistcnn sweep list`), or `all` to run every sweep.
@@ -265,7 +268,10 @@ def sweep_command(name, values, epochs, architecture, data_source, repeats, outp
     if values is not None and name in RESERVED_NAMES:
         raise UsageError("--values needs a single sweep, not all; e.g. mnistcnn sweep pooling --values max,none")
     shard_index, shard_count = parse_shard(shard) if shard else (1, 1)
-    base = Config(architecture=architecture, epochs=epochs, patience=epochs)
+    base = get_preset(preset)
+    # The baseline's 12 epochs suit one model; 8 are enough for a sweep's curves to separate.
+    epochs = epochs or (SWEEP_EPOCHS if preset == "baseline" else base.epochs)
+    base = base.with_changes(architecture=architecture or base.architecture, epochs=epochs, patience=epochs)
     chosen = {sweep.name: parse_values(sweep.field, values) if values else sweep.values for sweep in sweeps}
     for sweep in sweeps:
         # Check every config before the first minute of training is spent.

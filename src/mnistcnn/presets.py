@@ -13,8 +13,11 @@ PRESETS = {
     # (0.9940 vs 0.9910, seed 0, full MNIST); see models/mnistcnn.json for its run.
     "final": Config(architecture="deep", dropout=0.25, learning_rate=0.003, schedule="cosine",
                     epochs=15, patience=15),
-    # The fastest recipe to 0.990 test accuracy on a CPU (scripts/benchmark.py, BENCHMARKS.md).
-    "fast": Config(batch_size=256, learning_rate=0.005, schedule="cosine", epochs=3, patience=3),
+    # The fastest recipe to 0.990 test accuracy on a CPU: one pass over the training set.
+    # 5x5 kernels and batch 64 learn the most per pass; the cosine schedule ends at zero
+    # as the pass ends. Chosen from trials on the validation split; BENCHMARKS.md races it.
+    "fast": Config(kernel_size=5, dropout=0.25, learning_rate=0.005, schedule="cosine", batch_size=64,
+                   epochs=1, patience=1),
 }
 
 
