@@ -70,3 +70,39 @@ def test_impossible_geometry_is_a_clear_error(architecture, kernel_size):
 @pytest.mark.parametrize("architecture, kernel_size", [("m3", 2), ("deep", 5), ("baseline", 7)])
 def test_possible_large_kernels_build(architecture, kernel_size):
     build_model(Config(architecture=architecture, kernel_size=kernel_size))
+
+
+def digit_like_images(count=8):
+    """A bright off-centre bar on black: any rotation, shift or zoom moves its pixels."""
+    images = np.zeros((count, 28, 28, 1), dtype="float32")
+    images[:, 6:20, 9:12, 0] = 1.0
+    return images
+
+
+@pytest.mark.parametrize("architecture", ["mlp", "baseline", "deep", "m3"])
+def test_augmentation_changes_training_inputs_but_not_inference(architecture):
+    import keras
+
+    model = build_model(Config(architecture=architecture, augment=True))
+    random_layers = [layer for layer in model.layers if layer.__class__.__name__.startswith("Random")]
+    assert [layer.__class__.__name__ for layer in random_layers] == [
+        "RandomRotation", "RandomTranslation", "RandomZoom"]
+    what_the_network_sees = keras.Model(model.input, random_layers[-1].output)
+    images = digit_like_images()
+    assert np.array_equal(np.asarray(what_the_network_sees(images, training=False)), images)
+    augmented = np.asarray(what_the_network_sees(images, training=True))
+    assert not np.allclose(augmented, images)
+    assert augmented.min() >= 0 and augmented[:, 0, 0, 0].max() == 0  # black fill, as MNIST
+
+    plain = build_model(Config(architecture=architecture))
+    assert model.count_params() - plain.count_params() <= 8  # only the random layers' seed states
+
+
+def test_an_augmenting_model_saves_loads_and_predicts_as_before(tmp_path):
+    from mnistcnn.storage import load_model, save_model
+
+    model = build_model(Config(augment=True))
+    images = digit_like_images()
+    save_model(model, tmp_path / "augmenting.h5", {"config": Config(augment=True).to_dict()})
+    loaded = load_model(tmp_path / "augmenting.h5")
+    np.testing.assert_allclose(loaded.predict(images, verbose=0), model.predict(images, verbose=0), rtol=1e-5)

@@ -6,6 +6,7 @@ can make end in one `Error:` line and a non-zero exit, never a traceback.
 """
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -29,6 +30,7 @@ CONFIG_HELP = {
     "activation": "Non-linearity after each hidden layer.",
     "pooling": "Down-sampling: max, average, or none (a stride-2 convolution).",
     "dropout": "Dropout rate.",
+    "augment": "Randomly rotate (up to 10 degrees), shift and zoom (up to 10%) training images.",
     "dense_units": "Units of the hidden dense layer (baseline, mlp).",
     "loss": "Training loss.",
     "optimizer": "Optimizer (momentum is SGD with Nesterov momentum 0.9).",
@@ -54,6 +56,11 @@ class FriendlyErrors(click.Group):
             raise _exit_with(str(error), 2) from None
         except InputError as error:
             raise _exit_with(str(error), 1) from None
+        except BrokenPipeError:
+            # The reader went away (`mnistcnn predict ... | head`): stop quietly, as the Python
+            # docs advise, without a second error while flushing the closed pipe.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except OSError as error:  # a folder that is not writable, a full disk
             where = f": {error.filename}" if error.filename else ""
             raise _exit_with(f"{error.strerror or error}{where}; check the path and free space", 1) from None
@@ -245,12 +252,13 @@ def predict_command(images, model_file, top_k, as_json, save_preprocessed, kaggl
 @click.option("--repeats", type=click.IntRange(min=1), default=1, show_default=True, help="Seeds per value; plots show mean and spread.")
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("experiments"),
               show_default=True, help="Where the sweep's folder goes.")
+@click.option("--augment", is_flag=True, help="Augment training images in every run (see train-final --help).")
 @click.option("--force", is_flag=True, help="Retrain values whose results already exist.")
 @click.option("--shard", default=None, metavar="K/N",
               help="Run only every N-th run of the sweep, starting at the K-th, so N machines share it.")
 @strategy_option
-def sweep_command(name, values, preset, epochs, architecture, data_source, repeats, output_dir, force, shard,
-                  strategy):
+def sweep_command(name, values, preset, epochs, architecture, data_source, repeats, output_dir, augment, force,
+                  shard, strategy):
     """Train one model per value of a hyperparameter and compare them.
 
     NAME is a sweep (see `mnistcnn sweep list`), or `all` to run every sweep.
@@ -271,7 +279,8 @@ def sweep_command(name, values, preset, epochs, architecture, data_source, repea
     base = get_preset(preset)
     # The baseline's 12 epochs suit one model; 8 are enough for a sweep's curves to separate.
     epochs = epochs or (SWEEP_EPOCHS if preset == "baseline" else base.epochs)
-    base = base.with_changes(architecture=architecture or base.architecture, epochs=epochs, patience=epochs)
+    base = base.with_changes(architecture=architecture or base.architecture, epochs=epochs, patience=epochs,
+                             augment=augment or base.augment)
     chosen = {sweep.name: parse_values(sweep.field, values) if values else sweep.values for sweep in sweeps}
     for sweep in sweeps:
         # Check every config before the first minute of training is spent.

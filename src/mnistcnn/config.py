@@ -46,6 +46,7 @@ class Config:
     activation: str = "relu"
     pooling: str = "max"
     dropout: float = 0.5
+    augment: bool = False  # random rotation, shift and zoom of training images (never at inference)
     dense_units: int = 128
     loss: str = "categorical_crossentropy"
     optimizer: str = "adam"
@@ -70,8 +71,9 @@ class Config:
             value = getattr(self, field)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise UsageError(f"{field} must be a whole number >= 1, got {value!r}")
-        if not isinstance(self.deterministic, bool):
-            raise UsageError(f"deterministic must be true or false, got {self.deterministic!r}")
+        for field in ("augment", "deterministic"):
+            if not isinstance(getattr(self, field), bool):
+                raise UsageError(f"{field} must be true or false, got {getattr(self, field)!r}")
         if not 0 <= self.dropout < 1:
             raise UsageError(f"dropout must be in [0, 1), got {self.dropout}")
         if not self.learning_rate > 0:

@@ -18,6 +18,11 @@ from keras import layers  # noqa: E402
 
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
+# Augmentation strengths that keep a digit a digit: a 6 turned by 45 degrees starts
+# to look like something else, and MNIST digits are already size-normalised and centred.
+ROTATION_DEGREES = 10
+SHIFT_FRACTION = 0.1
+ZOOM_FRACTION = 0.1
 POOLING_LAYERS = {"max": layers.MaxPooling2D, "average": layers.AveragePooling2D}
 
 
@@ -31,6 +36,22 @@ class Architecture:
 def build_model(config: Config) -> keras.Model:
     """Build (not compile) the network `config.architecture` describes."""
     return ARCHITECTURES[config.architecture].build(config)
+
+
+def _inputs(config: Config):
+    """The input layer and what the network sees: with `augment`, images randomly rotated,
+    shifted and zoomed while training. Keras's random layers pass images through unchanged
+    at inference, so a saved model predicts exactly as one trained without them.
+    """
+    inputs = keras.Input(INPUT_SHAPE)
+    if not config.augment:
+        return inputs, inputs
+    # Black fill, as MNIST's background; float32 because the image transforms lack bfloat16 kernels.
+    fill = {"fill_mode": "constant", "fill_value": 0.0, "dtype": "float32"}
+    x = layers.RandomRotation(ROTATION_DEGREES / 360, **fill)(inputs)
+    x = layers.RandomTranslation(SHIFT_FRACTION, SHIFT_FRACTION, **fill)(x)
+    x = layers.RandomZoom(ZOOM_FRACTION, **fill)(x)
+    return inputs, x
 
 
 def _activation(config: Config):
@@ -71,8 +92,8 @@ def _model(inputs, x, name: str) -> keras.Model:
 
 def build_mlp(config: Config) -> keras.Model:
     """The Kaggle seed's "simple neural network": two dense layers, then softmax."""
-    inputs = keras.Input(INPUT_SHAPE)
-    x = layers.Flatten()(inputs)
+    inputs, x = _inputs(config)
+    x = layers.Flatten()(x)
     for _ in range(2):
         x = _activation(config)(layers.Dense(config.dense_units)(x))
     x = layers.Dropout(config.dropout)(x)
@@ -81,8 +102,7 @@ def build_mlp(config: Config) -> keras.Model:
 
 def build_baseline(config: Config) -> keras.Model:
     """The Keras MNIST seed: Conv 32 - pool - Conv 64 - pool - Dense 128 - Dropout."""
-    inputs = keras.Input(INPUT_SHAPE)
-    x = inputs
+    inputs, x = _inputs(config)
     for index, filters in enumerate((config.filters, 2 * config.filters), start=1):
         x = _activation(config)(_conv(x, filters, config, f"convolution {index}"))
         x = _pool(x, filters, config, f"pooling {index}")
@@ -97,8 +117,7 @@ def build_deep(config: Config) -> keras.Model:
 
     Conv-Conv-Pool-Dropout-Conv-Conv(same)-Pool-Flatten-Dense 512-Dense 64-BatchNorm.
     """
-    inputs = keras.Input(INPUT_SHAPE)
-    x = inputs
+    inputs, x = _inputs(config)
     x = _activation(config)(_conv(x, config.filters, config, "convolution 1"))
     x = _activation(config)(_conv(x, config.filters, config, "convolution 2"))
     x = _pool(x, config.filters, config, "pooling 1")
@@ -118,8 +137,7 @@ def build_m3(config: Config) -> keras.Model:
 
     Channels start at `filters` (32) and grow by filters/2 (16) to 176; no pooling.
     """
-    inputs = keras.Input(INPUT_SHAPE)
-    x = inputs
+    inputs, x = _inputs(config)
     for index in range(10):
         channels = config.filters + index * (config.filters // 2)
         x = _conv(x, channels, config, f"convolution {index + 1}", use_bias=False)
@@ -130,9 +148,9 @@ def build_m3(config: Config) -> keras.Model:
     return keras.Model(inputs, outputs, name="m3")
 
 
-_CONVOLUTIONAL = frozenset({"filters", "kernel_size", "activation", "dropout"})
+_CONVOLUTIONAL = frozenset({"filters", "kernel_size", "activation", "dropout", "augment"})
 ARCHITECTURES = {
-    "mlp": Architecture(build_mlp, frozenset({"activation", "dropout", "dense_units"}),
+    "mlp": Architecture(build_mlp, frozenset({"activation", "dropout", "dense_units", "augment"}),
                         "two dense layers, then softmax (Kaggle seed)"),
     "baseline": Architecture(build_baseline, _CONVOLUTIONAL | {"pooling", "dense_units"},
                              "Conv 32 - pool - Conv 64 - pool - Dense 128 (Keras MNIST seed)"),
