@@ -134,8 +134,10 @@ def check_devices_command(as_json):
               show_default=True, help="Where to save the model (.h5); its story goes beside it as .json.")
 @click.option("--overwrite", is_flag=True,
               help="Replace the output even if it was trained on more data than this run has.")
+@click.option("--ensemble", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Train N members (seeds SEED..SEED+N-1) and save one model averaging their probabilities.")
 @strategy_option
-def train_final_command(preset, data_source, output, overwrite, strategy, **options):
+def train_final_command(preset, data_source, output, overwrite, ensemble, strategy, **options):
     """Train the final model, evaluate it, and save it as .h5 with a .json story.
 
     Settings come from --preset (by default `final`, the committed model's recipe);
@@ -150,9 +152,15 @@ def train_final_command(preset, data_source, output, overwrite, strategy, **opti
     dataset = load_dataset(data_source, config.valid_fraction, config.seed)
     status(dataset.describe())
     story = train_final(config, dataset, output, overwrite=overwrite, strategy=distribution,
-                        strategy_name=strategy)
-    click.echo(f"saved {output} and {output.with_suffix('.json')} "
-               f"({story['epochs_run']} epochs, best {story['best_epoch']}, {story['training_seconds']:.0f} s)")
+                        strategy_name=strategy, ensemble=ensemble)
+    if ensemble == 1:
+        what = f"{story['epochs_run']} epochs, best {story['best_epoch']}"
+    else:
+        what = f"an ensemble of {ensemble}"
+        for number, member in enumerate(story["members"], start=1):
+            click.echo(f"member {number} (seed {member['seed']}): test accuracy "
+                       f"{member['metrics'].get('test', {}).get('accuracy', float('nan')):.4f}")
+    click.echo(f"saved {output} and {output.with_suffix('.json')} ({what}, {story['training_seconds']:.0f} s)")
     click.echo(seed_report(story["metrics"]))
 
 
@@ -177,6 +185,9 @@ def evaluate_command(model_file, data_source, report_dir, as_json):
     dataset = load_dataset(data_source, trained_with.valid_fraction, trained_with.seed)
     status(dataset.describe())
     metrics, probabilities = evaluate(model, dataset)
+    from mnistcnn.ensemble import members
+
+    member_metrics = [evaluate(member, dataset)[0] for member in members(model)]
     if "test" in probabilities:
         report_dir = report_dir or model_file.with_name(f"{model_file.stem}-report")
         written = write_report(report_dir, dataset, probabilities["test"])
@@ -184,10 +195,15 @@ def evaluate_command(model_file, data_source, report_dir, as_json):
     else:
         status("no test split in this data source: no report written")
     if as_json:
+        extra = {"members": member_metrics} if member_metrics else {}
         click.echo(json.dumps({"model": str(model_file), "data": dataset.describe().removeprefix("data: "),
-                               **metrics}, indent=2))
-    else:
-        click.echo(seed_report(metrics))
+                               **metrics, **extra}, indent=2))
+        return
+    for number, member in enumerate(member_metrics, start=1):
+        click.echo(f"member {number}:\n{seed_report(member)}")
+    if member_metrics:
+        click.echo(f"ensemble of {len(member_metrics)}:")
+    click.echo(seed_report(metrics))
 
 
 @main.command("predict")

@@ -32,43 +32,102 @@ def refuse_smaller_data(output: Path, dataset: Dataset) -> None:
 
 
 def train_final(config: Config, dataset: Dataset, output: Path, overwrite: bool = False,
-                strategy=None, strategy_name: str = "default") -> dict:
+                strategy=None, strategy_name: str = "default", ensemble: int = 1) -> dict:
     """Train, evaluate on all three splits, and save `output` (.h5) with its `.json` story.
+
+    With `ensemble` N > 1, trains N members (seeds `config.seed` to `config.seed + N - 1`)
+    and saves one model that averages their probabilities; each finished member is kept
+    in a hidden file beside `output` until the ensemble is saved, so an interrupted run
+    resumes from the members it finished.
 
     Returns:
         The story written beside the model.
     """
+    from mnistcnn.ensemble import combine
     from mnistcnn.evaluation import evaluate
-    from mnistcnn.training import train
 
     output = Path(output)
     if output.suffix != ".h5":
         raise UsageError(f"--output {output} must end in .h5 (mnistcnn saves Keras HDF5 models)")
+    if ensemble < 1:
+        raise UsageError(f"--ensemble must be 1 or more, got {ensemble}")
     if not overwrite:
         refuse_smaller_data(output, dataset)
     output.parent.mkdir(parents=True, exist_ok=True)
+
+    if ensemble == 1:
+        model, run = _train_one(config, dataset, output, strategy)
+        story = {**run, "metrics": evaluate(model, dataset)[0]}
+    else:
+        trained = []
+        for index in range(ensemble):
+            member_config = config.with_changes(seed=config.seed + index)
+            member_path = output.with_name(f".{output.stem}.member-{index + 1}-of-{ensemble}.h5")
+            trained.append(_trained_member(member_config, dataset, member_path, strategy, index, ensemble))
+        model = combine([member for member, _ in trained])
+        story = {
+            "ensemble": ensemble,
+            "members": [run for _, run in trained],
+            "training_seconds": round(sum(run["training_seconds"] for _, run in trained), 1),
+            "precision": trained[0][1]["precision"],
+            "metrics": evaluate(model, dataset)[0],
+        }
+    story = {**story, **_provenance(config, dataset, story["metrics"], model, strategy, strategy_name)}
+    story["metrics"] = {name: {"accuracy": values["accuracy"], "loss": values["loss"]}
+                        for name, values in story["metrics"].items()}
+    story = save_model(model, output, story)
+    for stale in output.parent.glob(f".{output.stem}.member-*-of-{ensemble}.*"):
+        stale.unlink()
+    return story
+
+
+def _train_one(config: Config, dataset: Dataset, output: Path, strategy) -> tuple:
+    """Train one network with a best-weights checkpoint beside `output`; return it and its run facts."""
+    from mnistcnn.training import train
+
     checkpoint = output.with_name(f".{output.stem}.checkpoint.weights.h5")
     try:
         result = train(config, dataset, checkpoint_path=checkpoint, strategy=strategy)
     finally:
         checkpoint.unlink(missing_ok=True)
-    metrics, _ = evaluate(result.model, dataset)
+    return result.model, {
+        "epochs_run": result.epochs_run,
+        "best_epoch": result.best_epoch,
+        "training_seconds": round(result.seconds, 1),
+        "precision": result.precision,
+    }
 
+
+def _trained_member(config: Config, dataset: Dataset, path: Path, strategy, index: int, count: int) -> tuple:
+    """Member `index` of an ensemble: loaded if an interrupted run already finished it, else trained."""
+    from mnistcnn.evaluation import evaluate
+    from mnistcnn.storage import load_model
+
+    story = read_story(path)
+    if path.exists() and story and story.get("config") == config.to_dict() and story.get("data") == dataset.location:
+        print(f"member {index + 1} of {count} (seed {config.seed}): finished earlier, reused", file=sys.stderr)
+        return load_model(path), story["run"]
+    print(f"member {index + 1} of {count} (seed {config.seed})", file=sys.stderr)
+    model, run = _train_one(config, dataset, path, strategy)
+    metrics, _ = evaluate(model, dataset)
+    run = {"seed": config.seed, **run, "metrics": {name: {"accuracy": values["accuracy"], "loss": values["loss"]}
+                                                   for name, values in metrics.items()}}
+    save_model(model, path, {"config": config.to_dict(), "data": dataset.location, "run": run})
+    return model, run
+
+
+def _provenance(config: Config, dataset: Dataset, metrics: dict, model, strategy, strategy_name: str) -> dict:
+    """What a kept model's story records besides its training: config, data, machine, versions, command."""
     import keras
     import tensorflow as tf
 
-    story = {
+    return {
         "config": config.to_dict(),
         "data": {
             "source": dataset.source,
             "location": dataset.location,
             **{name: metrics[name]["n"] for name in metrics},
         },
-        "metrics": {name: {"accuracy": values["accuracy"], "loss": values["loss"]} for name, values in metrics.items()},
-        "epochs_run": result.epochs_run,
-        "best_epoch": result.best_epoch,
-        "training_seconds": round(result.seconds, 1),
-        "precision": result.precision,
         "strategy": strategy_name,
         "replicas": strategy.num_replicas_in_sync if strategy is not None else 1,
         "device": "GPU" if tf.config.list_physical_devices("GPU") else f"CPU ({cpu_model()}, {os.cpu_count()} cores)",
@@ -78,11 +137,10 @@ def train_final(config: Config, dataset: Dataset, output: Path, overwrite: bool 
             "keras": keras.__version__,
             "python": sys.version.split()[0],
         },
-        "parameters": int(result.model.count_params()),
+        "parameters": int(model.count_params()),
         "command": " ".join(["mnistcnn", *sys.argv[1:]]),
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    return save_model(result.model, output, story)
 
 
 def seed_report(metrics: dict) -> str:
