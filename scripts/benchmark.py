@@ -101,23 +101,30 @@ def first_reaching(epochs, target):
     return next((row["training_seconds"] for row in epochs if row["test_accuracy"] >= target), None)
 
 
-def measure(name, trainer, dataset, repeats):
-    runs = []
-    for repeat in range(repeats):
-        print(f"{name}, run {repeat + 1}/{repeats}", flush=True)
-        keras.utils.set_random_seed(repeat)
-        clock = TestAccuracyClock(dataset.x_test, dataset.y_test)
-        model, precision = trainer(dataset, clock, repeat)
-        runs.append({
-            "seed": repeat,
-            "precision": precision,
-            "epochs": clock.epochs,
-            **{f"seconds_to_{target:.3f}": first_reaching(clock.epochs, target) for target in TARGETS},
-            "training_images_per_second": TRAIN_IMAGES * len(clock.epochs) / clock.training_seconds,
-            "inference_images_per_second": inference_images_per_second(model, dataset.x_test),
-            "final_test_accuracy": clock.epochs[-1]["test_accuracy"],
-        })
-    return {"runs": runs, "median": medians(runs)}
+def measure_once(name, trainer, dataset, seed):
+    print(f"{name}, seed {seed}", flush=True)
+    keras.utils.set_random_seed(seed)
+    clock = TestAccuracyClock(dataset.x_test, dataset.y_test)
+    model, precision = trainer(dataset, clock, seed)
+    return {
+        "seed": seed,
+        "precision": precision,
+        "epochs": clock.epochs,
+        **{f"seconds_to_{target:.3f}": first_reaching(clock.epochs, target) for target in TARGETS},
+        "training_images_per_second": TRAIN_IMAGES * len(clock.epochs) / clock.training_seconds,
+        "inference_images_per_second": inference_images_per_second(model, dataset.x_test),
+        "final_test_accuracy": clock.epochs[-1]["test_accuracy"],
+    }
+
+
+def race(sides: dict, dataset, repeats: int) -> dict:
+    """Run the sides in turns (A, B, A, B, ...): on a shared machine whose speed drifts,
+    both then see the same conditions, which running all of A before B would not give."""
+    runs = {name: [] for name in sides}
+    for seed in range(repeats):
+        for name, trainer in sides.items():
+            runs[name].append(measure_once(name, trainer, dataset, seed))
+    return {name: {"runs": side_runs, "median": medians(side_runs)} for name, side_runs in runs.items()}
 
 
 def medians(runs):
@@ -220,12 +227,10 @@ def main():
         "preset": arguments.preset,
         "machine": machine_facts(),
         "data": dataset.describe(),
-        "keras_example": measure("Keras example",
-                                 lambda data, clock, seed: train_keras_example(data, clock, arguments.keras_epochs),
-                                 dataset, arguments.repeats),
-        "mnistcnn": measure(f"mnistcnn --preset {arguments.preset}",
-                            lambda data, clock, seed: train_mnistcnn(data, clock, arguments.preset, seed),
-                            dataset, arguments.repeats),
+        **race({
+            "keras_example": lambda data, clock, seed: train_keras_example(data, clock, arguments.keras_epochs),
+            "mnistcnn": lambda data, clock, seed: train_mnistcnn(data, clock, arguments.preset, seed),
+        }, dataset, arguments.repeats),
         "commands": {
             "repeats": 3,
             "help_seconds": command_seconds(["--help"], 3),
