@@ -19,6 +19,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -236,7 +237,7 @@ def main():
             "help_seconds": command_seconds(["--help"], 3),
             "evaluate_seconds": command_seconds(["evaluate", "--data", dataset.location, "--model-file",
                                                  str(ROOT / "models" / "mnistcnn.h5"), "--report-dir",
-                                                 str(arguments.output / "evaluate-report")], 3),
+                                                 tempfile.mkdtemp(prefix="mnistcnn-benchmark-report-")], 3),
         },
     }
     arguments.output.mkdir(parents=True, exist_ok=True)
