@@ -73,8 +73,7 @@ def train_final(config: Config, dataset: Dataset, output: Path, overwrite: bool 
             "metrics": evaluate(model, dataset)[0],
         }
     story = {**story, **_provenance(config, dataset, story["metrics"], model, strategy, strategy_name)}
-    story["metrics"] = {name: {"accuracy": values["accuracy"], "loss": values["loss"]}
-                        for name, values in story["metrics"].items()}
+    story["metrics"] = _accuracy_and_loss(story["metrics"])
     story = save_model(model, output, story)
     for stale in output.parent.glob(f".{output.stem}.member-*-of-{ensemble}.*"):
         stale.unlink()
@@ -110,10 +109,14 @@ def _trained_member(config: Config, dataset: Dataset, path: Path, strategy, inde
     print(f"member {index + 1} of {count} (seed {config.seed})", file=sys.stderr)
     model, run = _train_one(config, dataset, path, strategy)
     metrics, _ = evaluate(model, dataset)
-    run = {"seed": config.seed, **run, "metrics": {name: {"accuracy": values["accuracy"], "loss": values["loss"]}
-                                                   for name, values in metrics.items()}}
+    run = {"seed": config.seed, **run, "metrics": _accuracy_and_loss(metrics)}
     save_model(model, path, {"config": config.to_dict(), "data": dataset.location, "run": run})
     return model, run
+
+
+def _accuracy_and_loss(metrics: dict) -> dict:
+    """What a story keeps of each split's metrics."""
+    return {name: {"accuracy": values["accuracy"], "loss": values["loss"]} for name, values in metrics.items()}
 
 
 def _provenance(config: Config, dataset: Dataset, metrics: dict, model, strategy, strategy_name: str) -> dict:
