@@ -15,7 +15,6 @@ import argparse
 import json
 import math
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "scripts"))
+from markdown_blocks import replace_block  # noqa: E402
 from mnistcnn.runtime import cpu_model, import_keras  # noqa: E402
 
 keras = import_keras()
@@ -158,15 +159,6 @@ def machine_facts():
 
     return {"cpu": cpu_model(), "cores": os.cpu_count(), "tensorflow": tf.__version__, "keras": keras.__version__,
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-
-
-def replace_block(path: Path, name: str, text: str) -> None:
-    """Put `text` between BENCHMARKS.md's `<!-- name -->` and `<!-- /name -->` markers; prose stays."""
-    document = path.read_text()
-    pattern = re.compile(rf"(<!-- {name} -->\n).*?(<!-- /{name} -->)", flags=re.S)
-    if not pattern.search(document):
-        raise ValueError(f"{path} has no <!-- {name} --> ... <!-- /{name} --> block to fill; add one")
-    path.write_text(pattern.sub(lambda match: match.group(1) + text + "\n" + match.group(2), document))
 
 
 def race_table(results) -> str:

@@ -19,7 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
-from benchmark import machine_facts, replace_block  # noqa: E402
+from benchmark import machine_facts  # noqa: E402
+from markdown_blocks import replace_block  # noqa: E402
 from mnistcnn.runtime import import_keras  # noqa: E402
 
 keras = import_keras()

@@ -20,7 +20,7 @@ from mnistcnn.cli import main
 
 def idx_folder(arrays=None, drop=None, corrupt=None):
     def build(folder):
-        mnist = write_idx_folder(folder / "mnist", arrays or make_arrays())
+        mnist = write_idx_folder(folder / "my-mnist", arrays or make_arrays())
         if drop:
             (mnist / drop).unlink()
         if corrupt:

@@ -8,12 +8,13 @@ from conftest import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
 import benchmark  # noqa: E402
+import markdown_blocks  # noqa: E402
 
 
 def test_replace_block_fills_only_its_own_block(tmp_path):
     document = tmp_path / "BENCHMARKS.md"
     document.write_text("prose\n<!-- race -->\nold\n<!-- /race -->\nmore prose\n<!-- levers -->\nkept\n<!-- /levers -->\n")
-    benchmark.replace_block(document, "race", "| new | table |")
+    markdown_blocks.replace_block(document, "race", "| new | table |")
     assert document.read_text() == ("prose\n<!-- race -->\n| new | table |\n<!-- /race -->\nmore prose\n"
                                     "<!-- levers -->\nkept\n<!-- /levers -->\n")
 
@@ -22,7 +23,7 @@ def test_replace_block_without_markers_says_how_to_fix(tmp_path):
     document = tmp_path / "BENCHMARKS.md"
     document.write_text("no markers here\n")
     with pytest.raises(ValueError, match="add one"):
-        benchmark.replace_block(document, "race", "table")
+        markdown_blocks.replace_block(document, "race", "table")
 
 
 def test_the_committed_benchmarks_file_has_both_blocks():

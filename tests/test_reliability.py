@@ -157,15 +157,31 @@ def test_full_disk_while_saving_leaves_the_old_model(tmp_path, trained_model, mo
     assert output.read_bytes() == before and visible(tmp_path) == ["m.h5"]
 
 
-def test_deterministic_runs_are_identical():
-    from mnistcnn.evaluation import evaluate
-    from mnistcnn.training import train
-
-    dataset = load_dataset("sample")
-    config = Config(epochs=2, deterministic=True)
-    first, second = train(config, dataset, verbose=0), train(config, dataset, verbose=0)
+def test_deterministic_runs_are_identical(tmp_path):
+    # Two separate runs of the same command, as a user would make them.
+    stories = []
+    for name in ("first", "second"):
+        process = mnistcnn("train-final", "--preset", "baseline", "--epochs", 2, "--deterministic",
+                           "--data", "sample", "--output", tmp_path / f"{name}.h5")
+        assert process.wait(timeout=TIMEOUT) == 0, process.communicate()
+        stories.append(json.loads((tmp_path / f"{name}.json").read_text()))
+    first, second = stories
     # Every metric of every epoch is identical; only the wall-clock column may differ.
-    del first.history["seconds"], second.history["seconds"]
-    assert first.history == second.history
-    assert evaluate(first.model, dataset, ("test",))[0] == evaluate(second.model, dataset, ("test",))[0]
-    assert json.loads(config.to_json())["deterministic"] is True
+    del first["history"]["seconds"], second["history"]["seconds"]
+    assert first["history"] == second["history"] and len(first["history"]["val_accuracy"]) == 2
+    assert first["metrics"] == second["metrics"]
+    # The story says the run was deterministic, with its seed and the versions that made it.
+    assert first["config"]["deterministic"] is True and first["config"]["seed"] == 0
+    assert {"tensorflow", "keras", "mnistcnn", "python"} <= set(first["versions"])
+
+
+def test_ctrl_c_during_train_final_says_so_in_one_line(tmp_path):
+    output = tmp_path / "m.h5"
+    process = mnistcnn("train-final", "--preset", "baseline", "--epochs", 50, "--data", "sample",
+                       "--output", output)
+    wait_for(lambda: any(tmp_path.glob(".m.checkpoint*")), process)
+    process.send_signal(signal.SIGINT)
+    _, error = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "Interrupted" in error and "Traceback" not in error
+    assert not output.exists()

@@ -37,9 +37,7 @@ def run(*arguments):
 
 
 def test_sweep_on_the_sample_writes_every_file_and_resumes(tmp_path, monkeypatch):
-    trainings = []
-    real_execute = sweeping.execute_run
-    monkeypatch.setattr(sweeping, "execute_run", lambda run, *rest: trainings.append(run) or real_execute(run, *rest))
+    trainings = count_trainings(monkeypatch)
     arguments = ("sweep", "pooling", "--values", "max,average", "--epochs", 1, "--data", "sample",
                  "--output-dir", tmp_path)
     result = run(*arguments)
@@ -80,6 +78,71 @@ def test_the_baseline_sweep_config_is_the_one_the_committed_results_used():
     # Changing it would make every committed sweep look incomplete and retrain it.
     committed = json.loads((PROJECT_ROOT / "experiments" / "pooling" / "sweep.json").read_text())["base_config"]
     assert Config.from_dict(committed) == get_preset("baseline").with_changes(epochs=8, patience=8)
+
+
+@pytest.mark.parametrize("name", ["pooling", "learning_rate", "loss", "activation", "kernel_size"])
+def test_the_committed_sweeps_resume_as_complete(name):
+    # Rerunning the command that made them must train nothing, wherever MNIST lies,
+    # although their config.json files predate fields added to the config since.
+    info = json.loads((PROJECT_ROOT / "experiments" / name / "sweep.json").read_text())
+    runs = sweeping.plan_runs(get_sweep(name), Config.from_dict(info["base_config"]), info["values"],
+                              info["repeats"], PROJECT_ROOT / "experiments" / name)
+    data = "data: mnist (54000 train / 6000 valid / 10000 test) from /somewhere/else/mnist"
+    assert len(runs) == len(info["values"]) * info["repeats"]
+    assert [run.differences(data) for run in runs] == [[]] * len(runs)
+    sample = "data: sample (9000 train / 1000 valid / 2000 test) from the bundled sample"
+    assert all(run.differences(sample) for run in runs)
+
+
+def count_trainings(monkeypatch) -> list:
+    trainings = []
+    real_execute = sweeping.execute_run
+    monkeypatch.setattr(sweeping, "execute_run", lambda run, *rest: trainings.append(run) or real_execute(run, *rest))
+    return trainings
+
+
+def test_finished_runs_with_other_settings_are_kept_unless_forced(tmp_path, monkeypatch):
+    trainings = count_trainings(monkeypatch)
+    arguments = ("sweep", "dropout", "--values", "0.5", "--data", "sample", "--output-dir", tmp_path)
+    assert run(*arguments, "--epochs", 1).exit_code == 0
+    metrics = tmp_path / "dropout" / "0.5" / "seed-0" / "metrics.json"
+    before = metrics.read_text()
+
+    result = run(*arguments, "--epochs", 2)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "holds a finished run with other settings: epochs 1 (now 2)" in result.output
+    assert "--force" in result.output and metrics.read_text() == before and len(trainings) == 1
+
+    result = run(*arguments, "--epochs", 2, "--force")
+    assert result.exit_code == 0, result.output
+    assert json.loads(metrics.read_text())["epochs"] == 2 and len(trainings) == 2
+
+
+@pytest.mark.parametrize("arguments, message", [
+    # dropout, the third sweep of `all`, has no layer in m3: refused before activation trains.
+    (("sweep", "all", "--architecture", "m3"), "architecture 'm3' has no dropout"),
+    # Ten valid 7x7 convolutions do not fit 28x28; 2 and 3 would have trained first.
+    (("sweep", "kernel_size", "--architecture", "m3"), "too small for a"),
+])
+def test_a_sweep_that_cannot_finish_trains_nothing(arguments, message, tmp_path, monkeypatch):
+    trainings = count_trainings(monkeypatch)
+    result = run(*arguments, "--epochs", 1, "--data", "sample", "--output-dir", tmp_path)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert trainings == [] and not list(tmp_path.glob("*/*/seed-*"))
+
+
+def test_a_sweep_on_kaggle_data_reports_no_test_accuracy(tmp_path):
+    from test_predict import write_kaggle
+
+    rng = __import__("numpy").random.default_rng(0)
+    write_kaggle(tmp_path / "train.csv", rng.integers(0, 256, (100, 28, 28)), [index % 10 for index in range(100)])
+    result = run("sweep", "dropout", "--values", "0.5", "--epochs", 1, "--data", tmp_path / "train.csv",
+                 "--output-dir", tmp_path / "experiments")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "experiments" / "dropout" / "0.5" / "seed-0" / "metrics.json").read_text())
+    assert metrics["test_accuracy"] is None
+    assert "| n/a |" in (tmp_path / "experiments" / "dropout" / "README.md").read_text()
 
 
 def test_plot_redraws_from_files_alone(tmp_path):
@@ -136,7 +199,8 @@ def test_a_second_process_on_the_same_sweep_is_refused(tmp_path):
 def test_shards_partition_the_runs_exactly(tmp_path, count):
     sweep = get_sweep("learning_rate")
     every = sweeping.plan_runs(sweep, Config(), sweep.values, 2, tmp_path)
-    shards = [every[index - 1::count] for index in range(1, count + 1)]
+    shards = [sweeping.plan_runs(sweep, Config(), sweep.values, 2, tmp_path, (index, count))
+              for index in range(1, count + 1)]
     folders = [run.folder for shard in shards for run in shard]
     assert sorted(folders) == sorted(run.folder for run in every) and len(set(folders)) == len(every)
 

@@ -56,6 +56,12 @@ class FriendlyErrors(click.Group):
             raise _exit_with(str(error), 2) from None
         except InputError as error:
             raise _exit_with(str(error), 1) from None
+        except KeyboardInterrupt:
+            # Ctrl-C: models and results are only ever renamed into place once complete,
+            # so what existed before is intact; say so instead of showing a traceback.
+            click.echo("\nInterrupted: nothing half-written was left in place; rerun the command to "
+                       "start again (a sweep or an ensemble resumes where it stopped).", err=True)
+            sys.exit(130)
         except BrokenPipeError:
             # The reader went away (`mnistcnn predict ... | head`): stop quietly, as the Python
             # docs advise, without a second error while flushing the closed pipe.
@@ -306,13 +312,16 @@ def sweep_command(name, values, preset, epochs, architecture, data_source, repea
     from mnistcnn.data import load_dataset
     from mnistcnn.devices import check_devices
     from mnistcnn.distribution import make_strategy
-    from mnistcnn.sweeping import run_sweep
+    from mnistcnn.sweeping import check_before_training, run_sweep
 
     distribution = make_strategy(strategy)
     hardware = check_devices()
     status(f"devices: {hardware['device']}")
     dataset = load_dataset(data_source, base.valid_fraction, base.seed)
     status(dataset.describe())
+    for sweep in sweeps:
+        check_before_training(sweep, base, chosen[sweep.name], repeats, output_dir, dataset.describe(), force,
+                              (shard_index, shard_count))
     command = " ".join(["mnistcnn", *sys.argv[1:]]) if sys.argv[0].endswith("mnistcnn") else ""
     for sweep in sweeps:
         try:

@@ -94,6 +94,8 @@ def _train_one(config: Config, dataset: Dataset, output: Path, strategy) -> tupl
         "best_epoch": result.best_epoch,
         "training_seconds": round(result.seconds, 1),
         "precision": result.precision,
+        # Every epoch's train and valid loss and accuracy, as train()'s CSV log has them.
+        "history": {name: [round(value, 6) for value in values] for name, values in result.history.items()},
     }
 
 

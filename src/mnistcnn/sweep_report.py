@@ -86,6 +86,12 @@ def write_sweep_report(sweep_dir: Path) -> list[Path]:
     return written
 
 
+def _mean_and_spread(row: dict, column: str) -> str:
+    """'0.9890 ± 0.0004', or 'n/a' where the data had no such split (Kaggle's train.csv)."""
+    mean, std = row[f"{column}_mean"], row[f"{column}_std"]
+    return "n/a" if np.isnan(mean) else f"{mean:.4f} ± {std:.4f}"
+
+
 def _format(value) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
@@ -111,7 +117,7 @@ def sweep_readme(info: dict, rows: list[dict]) -> str:
             f"| {row['best_valid_accuracy_mean']:.4f} ± {row['best_valid_accuracy_std']:.4f} "
             f"| {row['final_valid_accuracy_mean']:.4f} ± {row['final_valid_accuracy_std']:.4f} "
             f"| {row['final_valid_loss_mean']:.4f} "
-            f"| {row['test_accuracy_mean']:.4f} ± {row['test_accuracy_std']:.4f} "
+            f"| {_mean_and_spread(row, 'test_accuracy')} "
             f"| {row['epochs_mean']:.0f} | {row['seconds_mean']:.0f} | {row['parameters_mean']:.0f} |"
         )
     hardware = info.get("hardware", {})

@@ -3,8 +3,9 @@
 Each run is a folder `SWEEP/VALUE/seed-N/` with `config.json` (written first),
 `history.csv` (renamed into place when training ends) and `metrics.json` (written
 last: its presence means the run is complete). A rerun skips complete runs whose
-config matches and redoes anything else, so an interrupted sweep resumes. One lock
-file per sweep keeps two processes from writing the same sweep.
+config and data match and redoes unfinished ones, so an interrupted sweep resumes; a
+finished run with other settings is kept, and the sweep refused, unless `force`. One
+lock file per sweep keeps two processes from writing the same sweep.
 """
 
 import json
@@ -28,17 +29,35 @@ class Run:
     config: Config
     folder: Path
 
-    def is_complete(self) -> bool:
-        """Finished earlier with exactly this config."""
+    def differences(self, data: str) -> list[str] | None:
+        """How a finished run in this folder differs from this one: None if none finished,
+        [] if it matches (so it can be skipped), else the differing settings.
+
+        Configs compare with defaults filled in, so a run saved before a field was added
+        still matches; the data compares by source and split sizes, not by where it lay.
+        """
         try:
-            saved = json.loads((self.folder / "config.json").read_text())
-        except (OSError, ValueError):
-            return False
-        return (self.folder / "metrics.json").is_file() and saved == self.config.to_dict()
+            saved = Config.from_dict(json.loads((self.folder / "config.json").read_text()))
+            metrics = json.loads((self.folder / "metrics.json").read_text())
+        except (OSError, ValueError, UsageError):
+            return None
+        changed = [f"{field} {value} (now {getattr(self.config, field)})"
+                   for field, value in saved.to_dict().items() if getattr(self.config, field) != value]
+        saved_data = _without_location(metrics.get("data", ""))
+        if saved_data != _without_location(data):
+            changed.append(f"data {saved_data} (now {_without_location(data)})")
+        return changed
 
 
-def plan_runs(sweep: Sweep, base: Config, values, repeats: int, sweep_dir: Path) -> list[Run]:
-    """Every (value, seed) of the sweep, each with its config and folder."""
+def _without_location(data: str) -> str:
+    """'mnist (54000 train / 6000 valid / 10000 test) from PATH' without ' from PATH'."""
+    return data.removeprefix("data: ").split(" from ")[0]
+
+
+def plan_runs(sweep: Sweep, base: Config, values, repeats: int, sweep_dir: Path,
+              shard: tuple[int, int] = (1, 1)) -> list[Run]:
+    """Every (value, seed) of the sweep, each with its config and folder; with `shard=(K, N)`
+    only the K-th of every N."""
     if repeats < 1:
         raise UsageError(f"--repeats must be >= 1, got {repeats}")
     runs = []
@@ -46,7 +65,41 @@ def plan_runs(sweep: Sweep, base: Config, values, repeats: int, sweep_dir: Path)
         for repeat in range(repeats):
             config = base.with_changes(**{sweep.field: value, "seed": base.seed + repeat})
             runs.append(Run(value, config, sweep_dir / str(value) / f"seed-{config.seed}"))
-    return runs
+    shard_index, shard_count = shard
+    return runs[shard_index - 1::shard_count]
+
+
+def refuse_conflicts(runs: list[Run], data: str, force: bool) -> dict:
+    """Refuse to replace finished runs made with other settings, unless `force`.
+
+    Returns:
+        Each run folder's differences (see `Run.differences`).
+    """
+    states = {run.folder: run.differences(data) for run in runs}
+    conflicts = [run for run in runs if states[run.folder]]
+    if conflicts and not force:
+        first = conflicts[0]
+        raise UsageError(
+            f"{first.folder} holds a finished run with other settings: {', '.join(states[first.folder])}; "
+            "rerun with the same settings to resume, pass another --output-dir, or --force to replace "
+            + ("it" if len(conflicts) == 1 else f"all {len(conflicts)} such runs")
+        )
+    return states
+
+
+def check_before_training(sweep: Sweep, base: Config, values, repeats: int, output_dir: Path, data: str,
+                          force: bool = False, shard: tuple[int, int] = (1, 1)) -> None:
+    """What would stop a sweep part-way, checked before its first minute of training: a field
+    the architecture lacks, a value whose network does not fit 28x28, finished runs with other
+    settings. `mnistcnn sweep all` checks every sweep so, before training any."""
+    from mnistcnn.models import build_model
+    from mnistcnn.runtime import import_keras
+
+    check_architecture_uses(sweep, base.architecture)
+    for value in values:
+        build_model(base.with_changes(**{sweep.field: value}))  # a UsageError for impossible geometry
+    import_keras().backend.clear_session()
+    refuse_conflicts(plan_runs(sweep, base, values, repeats, Path(output_dir) / sweep.name, shard), data, force)
 
 
 def check_architecture_uses(sweep: Sweep, architecture: str) -> None:
@@ -152,8 +205,9 @@ def execute_run(run: Run, dataset, progress: Progress, hardware: dict, strategy=
         "best_valid_accuracy": max(history["val_accuracy"]),
         "final_valid_accuracy": history["val_accuracy"][-1],
         "final_valid_loss": history["val_loss"][-1],
-        "test_accuracy": measured["test"]["accuracy"],
-        "test_loss": measured["test"]["loss"],
+        # Kaggle's train.csv has no test split: None, shown as n/a.
+        "test_accuracy": measured.get("test", {}).get("accuracy"),
+        "test_loss": measured.get("test", {}).get("loss"),
         "epochs": result.epochs_run,
         "best_epoch": result.best_epoch,
         "seconds": round(result.seconds, 2),
@@ -180,15 +234,15 @@ def run_sweep(sweep: Sweep, base: Config, values, repeats: int, dataset, output_
 
     check_architecture_uses(sweep, base.architecture)
     sweep_dir = Path(output_dir) / sweep.name
-    shard_index, shard_count = shard
-    runs = plan_runs(sweep, base, values, repeats, sweep_dir)[shard_index - 1::shard_count]
+    runs = plan_runs(sweep, base, values, repeats, sweep_dir, shard)
     with sweep_lock(sweep_dir):
+        states = refuse_conflicts(runs, dataset.describe(), force)
         atomic_write_text(sweep_dir / "sweep.json", json.dumps({
             "name": sweep.name, "field": sweep.field, "label": sweep.label,
             "values": list(values), "repeats": repeats, "base_config": base.to_dict(),
             "command": command, "hardware": hardware or {},
         }, indent=2) + "\n")
-        to_do = [run for run in runs if force or not run.is_complete()]
+        to_do = [run for run in runs if force or states[run.folder] != []]
         done_before = len(runs) - len(to_do)
         print(f"{sweep.name}: {len(runs)} runs, {done_before} already complete, {len(to_do)} to train",
               file=sys.stderr, flush=True)
