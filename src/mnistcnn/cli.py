@@ -80,9 +80,18 @@ def _exit_with(message: str, code: int) -> click.ClickException:
 
 def strategy_option(function):
     return click.option(
+        "--strategy", type=click.Choice(["auto", "default", "mirrored", "multi-worker"]), default="auto",
+        show_default=True,
+        help="tf.distribute strategy: auto (mirrored over 2+ GPUs), default (one device), mirrored, or "
+             "multi-worker (the machines TF_CONFIG names; run the same command on each). "
+             "--batch-size is per replica.")(function)
+
+
+def sweep_strategy_option(function):
+    return click.option(
         "--strategy", type=click.Choice(["auto", "default", "mirrored"]), default="auto", show_default=True,
         help="tf.distribute strategy: auto (mirrored over 2+ GPUs), default (one device) or mirrored. "
-             "--batch-size is per replica.")(function)
+             "--batch-size is per replica. Several machines share a sweep with --shard.")(function)
 
 
 def data_option(function):
@@ -151,7 +160,7 @@ def train_final_command(preset, data_source, output, overwrite, ensemble, strate
     """
     config = config_from(preset, options)
     from mnistcnn.data import load_dataset
-    from mnistcnn.distribution import make_strategy
+    from mnistcnn.distribution import is_chief, make_strategy
     from mnistcnn.final import seed_report, train_final
 
     distribution = make_strategy(strategy)
@@ -166,7 +175,10 @@ def train_final_command(preset, data_source, output, overwrite, ensemble, strate
         for number, member in enumerate(story["members"], start=1):
             click.echo(f"member {number} (seed {member['seed']}): test accuracy "
                        f"{member['metrics'].get('test', {}).get('accuracy', float('nan')):.4f}")
-    click.echo(f"saved {output} and {output.with_suffix('.json')} ({what}, {story['training_seconds']:.0f} s)")
+    if is_chief(distribution):
+        click.echo(f"saved {output} and {output.with_suffix('.json')} ({what}, {story['training_seconds']:.0f} s)")
+    else:
+        click.echo(f"trained with the other workers ({what}); worker 0 saves the model")
     click.echo(seed_report(story["metrics"]))
 
 
@@ -278,7 +290,7 @@ def predict_command(images, model_file, top_k, as_json, save_preprocessed, kaggl
 @click.option("--force", is_flag=True, help="Retrain values whose results already exist.")
 @click.option("--shard", default=None, metavar="K/N",
               help="Run only every N-th run of the sweep, starting at the K-th, so N machines share it.")
-@strategy_option
+@sweep_strategy_option
 def sweep_command(name, values, preset, epochs, architecture, data_source, repeats, output_dir, augment, force,
                   shard, strategy):
     """Train one model per value of a hyperparameter and compare them.

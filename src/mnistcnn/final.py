@@ -43,6 +43,7 @@ def train_final(config: Config, dataset: Dataset, output: Path, overwrite: bool 
     Returns:
         The story written beside the model.
     """
+    from mnistcnn.distribution import is_chief
     from mnistcnn.ensemble import combine
     from mnistcnn.evaluation import evaluate
 
@@ -74,6 +75,8 @@ def train_final(config: Config, dataset: Dataset, output: Path, overwrite: bool 
         }
     story = {**story, **_provenance(config, dataset, story["metrics"], model, strategy, strategy_name)}
     story["metrics"] = _accuracy_and_loss(story["metrics"])
+    if not is_chief(strategy):
+        return story  # under multi-worker, worker 0 writes the model
     story = save_model(model, output, story)
     for stale in output.parent.glob(f".{output.stem}.member-*-of-{ensemble}.*"):
         stale.unlink()
@@ -101,18 +104,23 @@ def _train_one(config: Config, dataset: Dataset, output: Path, strategy) -> tupl
 
 def _trained_member(config: Config, dataset: Dataset, path: Path, strategy, index: int, count: int) -> tuple:
     """Member `index` of an ensemble: loaded if an interrupted run already finished it, else trained."""
+    from mnistcnn.distribution import is_chief, is_multi_worker
     from mnistcnn.evaluation import evaluate
     from mnistcnn.storage import load_model
 
     story = read_story(path)
-    if path.exists() and story and story.get("config") == config.to_dict() and story.get("data") == dataset.location:
+    # Under multi-worker every worker must train every member in step, and only the chief
+    # keeps finished ones, so members are reused only on one machine.
+    reusable = story and story.get("config") == config.to_dict() and story.get("data") == dataset.location
+    if path.exists() and reusable and not is_multi_worker(strategy):
         print(f"member {index + 1} of {count} (seed {config.seed}): finished earlier, reused", file=sys.stderr)
         return load_model(path), story["run"]
     print(f"member {index + 1} of {count} (seed {config.seed})", file=sys.stderr)
     model, run = _train_one(config, dataset, path, strategy)
     metrics, _ = evaluate(model, dataset)
     run = {"seed": config.seed, **run, "metrics": _accuracy_and_loss(metrics)}
-    save_model(model, path, {"config": config.to_dict(), "data": dataset.location, "run": run})
+    if is_chief(strategy):
+        save_model(model, path, {"config": config.to_dict(), "data": dataset.location, "run": run})
     return model, run
 
 

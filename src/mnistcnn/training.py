@@ -77,12 +77,13 @@ def one_hot(labels: np.ndarray) -> np.ndarray:
     return keras.utils.to_categorical(labels, NUM_CLASSES).astype("float32")
 
 
-def compile_model(model, config: Config, steps_per_epoch: int = 1) -> None:
+def compile_model(model, config: Config, steps_per_epoch: int = 1,
+                  steps_per_execution: int = STEPS_PER_EXECUTION) -> None:
     model.compile(
         optimizer=make_optimizer(config, steps_per_epoch),
         loss=config.loss,
         metrics=["accuracy"],
-        steps_per_execution=STEPS_PER_EXECUTION,
+        steps_per_execution=steps_per_execution,
     )
 
 
@@ -108,11 +109,13 @@ def train(
         verbose: Keras verbosity; default a progress bar in a terminal, else a
             line per epoch.
         strategy: a tf.distribute strategy (see distribution.py); default one device.
-            `batch_size` is per replica.
+            `batch_size` is per replica. Under multi-worker, only the chief writes
+            the history and the checkpoint.
 
     Returns:
         The trained model (with its best-validation weights) and its history.
     """
+    from mnistcnn.distribution import is_chief, is_multi_worker, prepare_for_multi_worker
     from mnistcnn.models import build_model
 
     import tensorflow as tf
@@ -121,9 +124,14 @@ def train(
     strategy = strategy or tf.distribute.get_strategy()
     global_batch_size = config.batch_size * strategy.num_replicas_in_sync
     steps_per_epoch = math.ceil(len(dataset.y_train) / global_batch_size)
+    multi_worker = is_multi_worker(strategy)
     with strategy.scope():
         model = build_model(config)
-        compile_model(model, config, steps_per_epoch)
+        compile_model(model, config, steps_per_epoch, steps_per_execution=1 if multi_worker else STEPS_PER_EXECUTION)
+    if multi_worker:
+        prepare_for_multi_worker(model, (dataset.x_train[:8], one_hot(dataset.y_train[:8])))
+    if not is_chief(strategy):
+        history_path = checkpoint_path = None
 
     all_callbacks = [
         EpochTimer(),
