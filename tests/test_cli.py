@@ -78,6 +78,12 @@ def test_train_final_then_evaluate_on_the_sample(tmp_path):
     assert len(confusion) == 11
     assert sum(int(cell) for line in confusion[1:] for cell in line.split(",")[1:]) == 2000
 
+    # A story that does not describe the model (as after a kill between the two renames)
+    # is noticed, not trusted.
+    output.with_suffix(".json").write_text(json.dumps({**story, "h5_sha256": "0" * 64}))
+    result = run("evaluate", "--model-file", output, "--data", "sample", "--report-dir", report_dir)
+    assert result.exit_code == 0 and "does not describe" in result.output
+
 
 def test_train_final_refuses_to_replace_a_model_trained_on_more_data(tmp_path):
     output = tmp_path / "m.h5"

@@ -1,4 +1,5 @@
 import json
+import os
 
 import h5py
 import numpy as np
@@ -77,3 +78,21 @@ def test_hardest_mistakes_are_the_confident_wrong_ones():
     probabilities[2, 5] = 0.99  # wrong, most sure
     probabilities[3, 7] = 0.8  # wrong
     assert hardest_mistakes(probabilities, np.array([0, 1, 1, 1])).tolist() == [2, 3, 1]
+
+
+def test_a_write_clears_temporaries_of_killed_writers_only(tmp_path):
+    import subprocess
+    import sys
+
+    from mnistcnn.files import atomic_write_text
+
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True, check=True)
+    dead = tmp_path / f".m.partial-{finished.stdout.strip()}.json"  # its writer was killed mid-write
+    alive = tmp_path / f".m.partial-{os.getppid()}.json"  # another live writer's, still in progress
+    other = tmp_path / f".other.partial-{finished.stdout.strip()}.json"  # another file's: not ours to judge
+    for path in (dead, alive, other):
+        path.write_text("half")
+    atomic_write_text(tmp_path / "m.json", "{}")
+    assert (tmp_path / "m.json").read_text() == "{}"
+    assert not dead.exists() and alive.exists() and other.exists()

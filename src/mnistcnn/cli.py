@@ -195,11 +195,16 @@ def evaluate_command(model_file, data_source, report_dir, as_json):
     from mnistcnn.data import load_dataset
     from mnistcnn.evaluation import evaluate, write_report
     from mnistcnn.final import seed_report
-    from mnistcnn.storage import load_model, read_story
+    from mnistcnn.storage import load_model, read_story, story_describes
 
     model = load_model(model_file)
+    story = read_story(model_file) or {}
+    if story and not story_describes(model_file, story):
+        status(f"warning: {model_file.with_suffix('.json')} does not describe {model_file} (its checksum differs, "
+               "as after an interrupted save); using the default validation split")
+        story = {}
     # Rebuild the validation split the model was trained with, so "valid" stays held out.
-    trained_with = Config.from_dict((read_story(model_file) or {}).get("config", {}))
+    trained_with = Config.from_dict(story.get("config", {}))
     dataset = load_dataset(data_source, trained_with.valid_fraction, trained_with.seed)
     status(dataset.describe())
     metrics, probabilities = evaluate(model, dataset)

@@ -5,6 +5,7 @@ place, so an interrupted command leaves the old file or the new one, never half.
 """
 
 import csv
+import glob
 import io
 import os
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ def atomic_path(path: Path):
     """Yield a hidden temporary path beside `path` (same suffix); rename it over `path` on success."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_partials(path)
     temporary = path.with_name(f".{path.stem}.partial-{os.getpid()}{path.suffix}")
     try:
         yield temporary
@@ -24,6 +26,25 @@ def atomic_path(path: Path):
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _remove_stale_partials(path: Path) -> None:
+    """Delete temporaries of `path` left by processes that were killed mid-write."""
+    prefix = f".{path.stem}.partial-"
+    for stale in path.parent.glob(glob.escape(prefix) + "*" + glob.escape(path.suffix)):
+        owner = stale.name[len(prefix):len(stale.name) - len(path.suffix)]
+        if owner.isdigit() and not _process_alive(int(owner)):
+            stale.unlink(missing_ok=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, another user's
+    return True
 
 
 def atomic_write_text(path: Path, text: str) -> None:

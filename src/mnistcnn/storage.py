@@ -67,6 +67,16 @@ def read_story(model_path: Path) -> dict | None:
         return None
 
 
+def story_describes(model_path: Path, story: dict) -> bool:
+    """Whether `story` was written for the `.h5` at `model_path` (its SHA-256 matches).
+
+    The model and its story are renamed into place one after the other, so a kill
+    between the two renames can pair a new model with an old story; this tells.
+    """
+    expected = story.get("h5_sha256")
+    return expected is None or expected == file_sha256(model_path)
+
+
 def load_model(path: Path):
     """Load a Keras `.h5` model in safe mode and check it takes 28x28x1 images.
 

@@ -1,0 +1,49 @@
+"""Save one member of a trained ensemble as a model of its own, with its own story.
+
+    python scripts/keep_member.py models/mnistcnn-ensemble.h5 1 models/mnistcnn.h5
+
+Member 1 has the ensemble's own seed, so the validation split in its story is the one
+it was trained beside, and `mnistcnn evaluate` holds the same images out. Its story
+is the member's run (seed, epochs, history, metrics as `train-final` measured them)
+with the ensemble's provenance (data, machine, versions, the command that trained it).
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+from mnistcnn.ensemble import members  # noqa: E402
+from mnistcnn.storage import load_model, read_story, save_model  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("ensemble", type=Path)
+    parser.add_argument("member", type=int, help="1 for the member trained with the ensemble's own seed")
+    parser.add_argument("output", type=Path)
+    arguments = parser.parse_args()
+
+    story = read_story(arguments.ensemble)
+    networks = members(load_model(arguments.ensemble))
+    if not story or not networks:
+        sys.exit(f"{arguments.ensemble} is not an ensemble saved by `mnistcnn train-final --ensemble N`")
+    if not 1 <= arguments.member <= len(networks):
+        sys.exit(f"member must be between 1 and {len(networks)}")
+    run = story["members"][arguments.member - 1]
+    if run["seed"] != story["config"]["seed"]:
+        # Its story could not name both the seed it was trained with and the split it was measured on.
+        sys.exit("only member 1 trained with the ensemble's own seed, and so with the split its story names")
+    network = networks[arguments.member - 1]
+    provenance = {key: story[key] for key in ("config", "data", "strategy", "replicas", "device", "versions",
+                                              "command", "date")}
+    member_story = {**run, **provenance, "parameters": int(network.count_params()),
+                    "member_of": f"{arguments.ensemble.name}, member {arguments.member} of {len(networks)}"}
+    del member_story["seed"]  # it is config.seed
+    written = save_model(network, arguments.output, member_story)
+    print(f"saved {arguments.output}: test accuracy {written['metrics']['test']['accuracy']:.4f}")
+
+
+if __name__ == "__main__":
+    main()
