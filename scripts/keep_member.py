@@ -39,7 +39,8 @@ def main():
     provenance = {key: story[key] for key in ("config", "data", "strategy", "replicas", "device", "versions",
                                               "command", "date")}
     member_story = {**run, **provenance, "parameters": int(network.count_params()),
-                    "member_of": f"{arguments.ensemble.name}, member {arguments.member} of {len(networks)}"}
+                    "member_of": f"{arguments.ensemble.name}, member {arguments.member} of {len(networks)}",
+                    "kept_by": " ".join(["python", "scripts/keep_member.py", *sys.argv[1:]])}
     del member_story["seed"]  # it is config.seed
     written = save_model(network, arguments.output, member_story)
     print(f"saved {arguments.output}: test accuracy {written['metrics']['test']['accuracy']:.4f}")

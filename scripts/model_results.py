@@ -33,6 +33,8 @@ def rows_of(name: str, story: dict) -> list[str]:
     epochs = "-" if members else story["epochs_run"]
     seed = ", ".join(str(member["seed"]) for member in members) if members else config["seed"]
     label = f"`{name}` (ensemble of {len(members)})" if members else f"`{name}`"
+    if "member_of" in story:
+        label += f" ({story['member_of']})"
     lines.append(row(f"**{label}**", seed, epochs, story["training_seconds"], story["metrics"]))
     return lines
 
@@ -50,7 +52,8 @@ def main():
             tests = [member["metrics"]["test"]["accuracy"] for member in members]
             lines.append(f"`{name}`: members' mean test accuracy {statistics.mean(tests):.4f} "
                          f"(std {statistics.stdev(tests):.4f}), the ensemble's {story['metrics']['test']['accuracy']:.4f}.")
-        lines.append(f"`{name}`: `{story['command']}` ({story['date']}, {story['device']}, "
+        kept = f", then `{story['kept_by']}`" if "kept_by" in story else ""
+        lines.append(f"`{name}`: `{story['command']}`{kept} ({story['date']}, {story['device']}, "
                      f"{story['precision']}, TensorFlow {story['versions']['tensorflow']}).")
     replace_block(ROOT / "models" / "RESULTS.md", "runs", "\n".join(lines))
     print("\n".join(lines))

@@ -5,7 +5,10 @@ from mnistcnn.config import ACTIVATIONS, ARCHITECTURES, LOSSES, OPTIMIZERS, POOL
 from mnistcnn.errors import UsageError
 from mnistcnn.models import ARCHITECTURES as REGISTRY
 from mnistcnn.models import build_model
+from mnistcnn.runtime import import_keras
 from mnistcnn.training import compile_model, one_hot
+
+keras = import_keras()
 
 
 def test_registry_matches_the_config_names():
@@ -106,3 +109,28 @@ def test_an_augmenting_model_saves_loads_and_predicts_as_before(tmp_path):
     save_model(model, tmp_path / "augmenting.h5", {"config": Config(augment=True).to_dict()})
     loaded = load_model(tmp_path / "augmenting.h5")
     np.testing.assert_allclose(loaded.predict(images, verbose=0), model.predict(images, verbose=0), rtol=1e-5)
+
+
+class LastEpochWeights(keras.callbacks.Callback):
+    """Keeps the weights as they were at the end of the last epoch."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.weights = [weight.copy() for weight in self.model.get_weights()]
+
+
+@pytest.mark.parametrize("patience, fixed", [(3, True), (1, False)])
+def test_a_fixed_schedule_keeps_its_last_weights(patience, fixed):
+    from mnistcnn.data import load_dataset
+    from mnistcnn.training import train
+
+    dataset = load_dataset("sample")
+    keeper = LastEpochWeights()
+    # A learning rate so high the validation loss gets worse, so "best" and "last" differ.
+    config = Config(epochs=3, patience=patience, learning_rate=0.05)
+    result = train(config, dataset, callbacks=(keeper,), verbose=0)
+    same = all(np.array_equal(a, b) for a, b in zip(result.model.get_weights(), keeper.weights))
+    best = int(np.argmin(result.history["val_loss"])) + 1
+    if fixed:
+        assert same and result.best_epoch == result.epochs_run == 3
+    else:
+        assert result.best_epoch == best and same == (best == result.epochs_run)

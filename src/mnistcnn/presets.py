@@ -22,10 +22,11 @@ PRESETS = {
     "fast": Config(kernel_size=5, dense_units=256, dropout=0.25, learning_rate=0.005, schedule="cosine",
                    batch_size=64, epochs=1, patience=1),
     # The most accurate single network for a fixed budget on a CPU: the final recipe with
-    # random rotation, shift and zoom, which lets it train far longer without overfitting.
-    # A fixed schedule (no early stopping), chosen on the validation split; models/RESULTS.md.
+    # random rotation, shift and zoom, on a fixed 30-epoch schedule (its last weights kept).
+    # 30 epochs scored 0.9943 on the validation split, 100 epochs 0.9940: the longer run
+    # bought nothing. The test set played no part; the runs are in models/RESULTS.md.
     "best": Config(architecture="deep", dropout=0.25, augment=True, learning_rate=0.003,
-                   schedule="cosine", epochs=100, patience=100),
+                   schedule="cosine", epochs=30, patience=30),
 }
 
 

@@ -1,8 +1,9 @@
 """The one training function. Only `train()` calls `fit`.
 
 It compiles the model the config describes, watches the validation split, logs
-every epoch to CSV, stops early on validation loss (restoring the best weights)
-and can keep a best-validation checkpoint.
+every epoch to CSV, stops early on validation loss (restoring the best weights;
+with patience >= epochs, a fixed schedule, the last weights are kept) and can keep
+a best-validation checkpoint.
 """
 
 import math
@@ -32,7 +33,7 @@ class TrainResult:
     model: "keras.Model"
     history: dict  # metric name -> one value per epoch run
     epochs_run: int
-    best_epoch: int  # 1-based epoch whose weights the model holds
+    best_epoch: int  # 1-based epoch whose weights the model holds (the last, on a fixed schedule)
     seconds: float
     precision: str  # the dtype policy in force ("auto" resolved)
 
@@ -133,10 +134,14 @@ def train(
     if not is_chief(strategy):
         history_path = checkpoint_path = None
 
+    # Patience covering every epoch makes a fixed schedule: its last weights, where the
+    # learning rate has decayed, are the result. Restoring the lowest validation loss would
+    # go back to mid-schedule, since the loss creeps up late while accuracy still improves.
+    fixed_schedule = config.patience >= config.epochs
     all_callbacks = [
         EpochTimer(),
         keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=config.patience, restore_best_weights=True
+            monitor="val_loss", patience=config.patience, restore_best_weights=not fixed_schedule
         ),
     ]
     partial_history = None
@@ -174,5 +179,5 @@ def train(
         distributed, model = model, build_model(config)
         model.set_weights(distributed.get_weights())
     history = {name: [float(value) for value in values] for name, values in fitted.history.items()}
-    best_epoch = int(np.argmin(history["val_loss"])) + 1
+    best_epoch = len(history["val_loss"]) if fixed_schedule else int(np.argmin(history["val_loss"])) + 1
     return TrainResult(model, history, len(history["val_loss"]), best_epoch, seconds, precision)
