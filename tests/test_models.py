@@ -43,12 +43,13 @@ def test_every_architecture_and_pooling_trains(architecture, pooling):
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_every_activation_trains(activation):
-    _one_step(Config(activation=activation, precision="float32"))
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
+def test_every_activation_trains_on_every_architecture(activation, architecture):
+    _one_step(Config(activation=activation, architecture=architecture, precision="float32"))
 
 
 @pytest.mark.parametrize("loss", LOSSES)
-@pytest.mark.parametrize("architecture", ["mlp", "deep"])
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
 def test_every_loss_trains_with_the_same_labels(loss, architecture):
     _one_step(Config(loss=loss, architecture=architecture, precision="float32"))
 

@@ -62,10 +62,22 @@ def test_errors_do_not_stop_the_other_files(tmp_path, sample_model):
     assert Image.open(tmp_path / "seen" / "digit0.png").size == (28, 28)
 
 
+def test_saved_preprocessed_images_do_not_overwrite_each_other(tmp_path, sample_model):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        sample_digit_png(tmp_path / folder)
+    result = run("predict", tmp_path / "a", tmp_path / "b", "--model-file", sample_model,
+                 "--save-preprocessed", tmp_path / "seen")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "seen").iterdir()) == ["digit0-2.png", "digit0.png"]
+
+
 def test_missing_image_and_missing_model(tmp_path, sample_model):
-    result = run("predict", tmp_path / "absent.png", "--model-file", sample_model)
-    assert result.exit_code == 2 and "does not exist" in result.output
     path, _ = sample_digit_png(tmp_path)
+    result = run("predict", tmp_path / "absent.png", path, "--model-file", sample_model)
+    # The missing file is one error line; the one that exists is still predicted.
+    assert result.exit_code == 1 and "absent.png does not exist" in result.stderr
+    assert f"{path}:" in result.stdout and "Traceback" not in result.output
     result = run("predict", path, "--model-file", tmp_path / "absent.h5")
     assert result.exit_code == 1 and "train-final" in result.output
 

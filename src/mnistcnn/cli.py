@@ -263,9 +263,10 @@ def predict_command(images, model_file, top_k, as_json, save_preprocessed, kaggl
         return
     if not images:
         raise UsageError("no images given; e.g. mnistcnn predict digit.png or mnistcnn predict my-digits/")
-    files = expand_paths(images)
+    files, errors = expand_paths(images)
     model = load_model(model_file)
-    predictions, errors = predict_images(model, files, save_preprocessed)
+    predictions, image_errors = predict_images(model, files, save_preprocessed)
+    errors += image_errors
     for error in errors:
         click.echo(f"Error: {error}", err=True)
     if as_json:

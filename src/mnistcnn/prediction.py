@@ -28,20 +28,25 @@ class Prediction:
                 "probabilities": self.probabilities}
 
 
-def expand_paths(paths: list[Path]) -> list[Path]:
-    """Files as given, and the image files (by suffix) inside any folder given."""
-    files = []
+def expand_paths(paths: list[Path]) -> tuple[list[Path], list[str]]:
+    """Files as given, and the image files (by suffix) inside any folder given.
+
+    Returns:
+        (files, errors): a path that does not exist, or a folder without images, is an
+        error line of its own, and the other paths are still used.
+    """
+    files, errors = [], []
     for path in map(Path, paths):
         if path.is_dir():
             inside = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
             if not inside:
-                raise InputError(f"{path}: no image files ({', '.join(sorted(IMAGE_SUFFIXES))}) in this folder")
+                errors.append(f"{path}: no image files ({', '.join(sorted(IMAGE_SUFFIXES))}) in this folder")
             files.extend(inside)
         elif path.exists():
             files.append(path)
         else:
-            raise UsageError(f"{path} does not exist; pass image files or folders of images")
-    return files
+            errors.append(f"{path} does not exist; pass image files or folders of images")
+    return files, errors
 
 
 def predict_images(model, files: list[Path], save_preprocessed: Path | None = None):
@@ -64,9 +69,14 @@ def predict_images(model, files: list[Path], save_preprocessed: Path | None = No
         from PIL import Image
 
         Path(save_preprocessed).mkdir(parents=True, exist_ok=True)
+        used = set()
         for name, image in zip(names, inputs):
-            Image.fromarray((image * 255).round().astype(np.uint8)).save(
-                Path(save_preprocessed) / f"{Path(name).stem}.png")
+            # Two inputs may share a name (a/7.png and b/7.jpg): number the later ones.
+            stem, number = Path(name).stem, 1
+            while (saved := stem if number == 1 else f"{stem}-{number}") in used:
+                number += 1
+            used.add(saved)
+            Image.fromarray((image * 255).round().astype(np.uint8)).save(Path(save_preprocessed) / f"{saved}.png")
     if not inputs:
         return [], errors
     probabilities = model.predict(np.stack(inputs)[..., np.newaxis], verbose=0).astype(float)
