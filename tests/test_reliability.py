@@ -126,6 +126,28 @@ def test_sigkill_during_a_sweep_redoes_the_interrupted_value(tmp_path):
     assert len(history) == 1 + 3  # a whole history, not the partial one
 
 
+def test_a_second_sweep_on_the_same_folder_is_refused_and_the_first_goes_on(tmp_path):
+    arguments = ("sweep", "dropout", "--values", "0.0,0.5", "--epochs", 3, "--data", "sample",
+                 "--output-dir", tmp_path)
+    first = mnistcnn(*arguments)
+    try:
+        partial = tmp_path / "dropout" / "0.0" / "seed-0" / ".history.csv.partial"
+        wait_for(partial.exists, first)
+        second = mnistcnn(*arguments)
+        _, stderr = second.communicate(timeout=TIMEOUT)
+        assert second.returncode == 2 and "Traceback" not in stderr
+        assert f"is in use by process {first.pid}" in stderr.strip().splitlines()[-1]
+        _, stderr = first.communicate(timeout=TIMEOUT)
+        assert first.returncode == 0, stderr
+    finally:
+        first.kill()
+        first.wait()
+    for value in ("0.0", "0.5"):
+        history = (tmp_path / "dropout" / value / "seed-0" / "history.csv").read_text().splitlines()
+        assert len(history) == 1 + 3
+    assert (tmp_path / "dropout" / "summary.csv").read_text().count("\n") == 3
+
+
 def test_unwritable_output_is_one_line_and_damages_nothing(tmp_path, trained_model):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where a folder should be")
