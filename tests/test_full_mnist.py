@@ -20,12 +20,15 @@ def run(*arguments):
     return CliRunner().invoke(main, [str(argument) for argument in arguments])
 
 
-def test_committed_model_meets_the_bar_and_matches_its_story(full_mnist, tmp_path):
-    result = run("evaluate", "--model-file", COMMITTED_MODEL, "--data", full_mnist,
-                 "--report-dir", tmp_path / "report", "--json")
+def evaluate_committed(model_file, full_mnist, report_dir) -> tuple[dict, dict]:
+    """`mnistcnn evaluate --json` of a committed model, and the story beside it."""
+    result = run("evaluate", "--model-file", model_file, "--data", full_mnist, "--report-dir", report_dir, "--json")
     assert result.exit_code == 0, result.output
-    report = json.loads(result.stdout)
-    story = json.loads(COMMITTED_MODEL.with_suffix(".json").read_text())
+    return json.loads(result.stdout), json.loads(model_file.with_suffix(".json").read_text())
+
+
+def test_committed_model_meets_the_bar_and_matches_its_story(full_mnist, tmp_path):
+    report, story = evaluate_committed(COMMITTED_MODEL, full_mnist, tmp_path / "report")
     assert report["test"]["n"] == 10000 and report["valid"]["n"] == 6000
     assert report["test"]["accuracy"] >= SINGLE_MODEL_BAR
     assert report["test"]["accuracy"] == story["metrics"]["test"]["accuracy"]
@@ -33,11 +36,7 @@ def test_committed_model_meets_the_bar_and_matches_its_story(full_mnist, tmp_pat
 
 
 def test_committed_ensemble_matches_its_story_member_by_member(full_mnist, tmp_path):
-    result = run("evaluate", "--model-file", COMMITTED_ENSEMBLE, "--data", full_mnist,
-                 "--report-dir", tmp_path / "report", "--json")
-    assert result.exit_code == 0, result.output
-    report = json.loads(result.stdout)
-    story = json.loads(COMMITTED_ENSEMBLE.with_suffix(".json").read_text())
+    report, story = evaluate_committed(COMMITTED_ENSEMBLE, full_mnist, tmp_path / "report")
     assert report["test"]["accuracy"] == story["metrics"]["test"]["accuracy"] >= ENSEMBLE_BAR
     members = [member["metrics"]["test"]["accuracy"] for member in story["members"]]
     assert [member["test"]["accuracy"] for member in report["members"]] == members
