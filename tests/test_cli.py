@@ -95,6 +95,14 @@ def test_train_final_refuses_to_replace_a_model_trained_on_more_data(tmp_path):
     assert output.read_bytes() == b"pretend model"
 
 
+def test_train_final_refuses_to_replace_a_model_without_a_story(tmp_path):
+    output = tmp_path / "m.h5"
+    output.write_bytes(b"someone's model")
+    line = one_line_error(run("train-final", "--data", "sample", "--epochs", 1, "--output", output), 2)
+    assert "no story" in line and "--overwrite" in line
+    assert output.read_bytes() == b"someone's model" and not output.with_suffix(".json").exists()
+
+
 def test_check_devices_reports_what_tensorflow_sees_and_where_the_product_ran():
     import tensorflow as tf
 

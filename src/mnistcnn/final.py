@@ -15,11 +15,17 @@ from mnistcnn.storage import read_story, save_model
 DEFAULT_MODEL_PATH = Path("models") / "mnistcnn.h5"
 
 
-def refuse_smaller_data(output: Path, dataset: Dataset) -> None:
-    """Stop before training if `output` holds a model trained on more images than we have."""
+def refuse_to_replace(output: Path, dataset: Dataset) -> None:
+    """Stop before training if `output` holds a model trained on more images than we have,
+    or one whose story is missing, so that nobody can tell."""
     story = read_story(output)
-    if not output.exists() or story is None:
+    if not output.exists():
         return
+    if story is None:
+        raise UsageError(
+            f"{output} exists with no story ({output.with_suffix('.json').name}) saying what it was trained on; "
+            "pass --output for a new file, or --overwrite to replace it"
+        )
     previous = story.get("data", {})
     previous_images = previous.get("train", 0) + previous.get("valid", 0)
     our_images = len(dataset.y_train) + len(dataset.y_valid)
@@ -53,7 +59,7 @@ def train_final(config: Config, dataset: Dataset, output: Path, overwrite: bool 
     if ensemble < 1:
         raise UsageError(f"--ensemble must be 1 or more, got {ensemble}")
     if not overwrite:
-        refuse_smaller_data(output, dataset)
+        refuse_to_replace(output, dataset)
     output.parent.mkdir(parents=True, exist_ok=True)
 
     if ensemble == 1:
