@@ -78,20 +78,14 @@ def _exit_with(message: str, code: int) -> click.ClickException:
     return exception
 
 
-def strategy_option(function):
+def strategy_option(choices=("auto", "default", "mirrored", "multi-worker"), more_help=""):
+    meanings = {"auto": "auto (mirrored over 2+ GPUs)", "default": "default (one device)", "mirrored": "mirrored",
+                "multi-worker": "multi-worker (the machines TF_CONFIG names; run the same command on each)"}
+    named = [meanings[choice] for choice in choices]
     return click.option(
-        "--strategy", type=click.Choice(["auto", "default", "mirrored", "multi-worker"]), default="auto",
-        show_default=True,
-        help="tf.distribute strategy: auto (mirrored over 2+ GPUs), default (one device), mirrored, or "
-             "multi-worker (the machines TF_CONFIG names; run the same command on each). "
-             "--batch-size is per replica.")(function)
-
-
-def sweep_strategy_option(function):
-    return click.option(
-        "--strategy", type=click.Choice(["auto", "default", "mirrored"]), default="auto", show_default=True,
-        help="tf.distribute strategy: auto (mirrored over 2+ GPUs), default (one device) or mirrored. "
-             "--batch-size is per replica. Several machines share a sweep with --shard.")(function)
+        "--strategy", type=click.Choice(list(choices)), default="auto", show_default=True,
+        help=f"tf.distribute strategy: {', '.join(named[:-1])} or {named[-1]}. --batch-size is per replica."
+             + more_help)
 
 
 def data_option(function):
@@ -151,7 +145,7 @@ def check_devices_command(as_json):
               help="Replace the output even if it was trained on more data than this run has.")
 @click.option("--ensemble", type=click.IntRange(min=1), default=1, show_default=True,
               help="Train N members (seeds SEED..SEED+N-1) and save one model averaging their probabilities.")
-@strategy_option
+@strategy_option()
 def train_final_command(preset, data_source, output, overwrite, ensemble, strategy, **options):
     """Train the final model, evaluate it, and save it as .h5 with a .json story.
 
@@ -296,7 +290,7 @@ def predict_command(images, model_file, top_k, as_json, save_preprocessed, kaggl
 @click.option("--force", is_flag=True, help="Retrain values whose results already exist.")
 @click.option("--shard", default=None, metavar="K/N",
               help="Run only every N-th run of the sweep, starting at the K-th, so N machines share it.")
-@sweep_strategy_option
+@strategy_option(("auto", "default", "mirrored"), " Several machines share a sweep with --shard.")
 def sweep_command(name, values, preset, epochs, architecture, data_source, repeats, output_dir, augment, force,
                   shard, strategy):
     """Train one model per value of a hyperparameter and compare them.

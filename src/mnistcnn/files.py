@@ -33,11 +33,12 @@ def _remove_stale_partials(path: Path) -> None:
     prefix = f".{path.stem}.partial-"
     for stale in path.parent.glob(glob.escape(prefix) + "*" + glob.escape(path.suffix)):
         owner = stale.name[len(prefix):len(stale.name) - len(path.suffix)]
-        if owner.isdigit() and not _process_alive(int(owner)):
+        if owner.isdigit() and not process_alive(int(owner)):
             stale.unlink(missing_ok=True)
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` still runs (the owner of a temporary file or a lock)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

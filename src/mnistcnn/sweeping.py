@@ -19,7 +19,7 @@ from pathlib import Path
 
 from mnistcnn.config import Config
 from mnistcnn.errors import UsageError
-from mnistcnn.files import atomic_write_text
+from mnistcnn.files import atomic_write_text, process_alive
 from mnistcnn.sweeps import Sweep
 
 
@@ -127,12 +127,11 @@ def sweep_lock(sweep_dir: Path):
         except FileExistsError:
             try:
                 owner = int(lock.read_text() or 0)
-                os.kill(owner, 0)
-            except (ValueError, ProcessLookupError, FileNotFoundError):
+            except (ValueError, FileNotFoundError):
+                owner = 0
+            if owner <= 0 or not process_alive(owner):
                 lock.unlink(missing_ok=True)  # left by a process that died: take it over
                 continue
-            except PermissionError:
-                pass  # alive, owned by another user
             raise UsageError(
                 f"sweep folder {sweep_dir} is in use by process {owner}; wait for it, or use "
                 "another --output-dir"

@@ -23,8 +23,8 @@ keras = import_keras()
 
 NUM_CLASSES = 10
 # Batches run per call into TensorFlow's graph. A small network's step on a CPU costs
-# little next to the Python round trip around it; running 32 per call trained 1.4 to 1.9
-# times as many images per second here (BENCHMARKS.md, levers). Callbacks still see every epoch.
+# little next to the Python round trip around it, which this pays once per 32 batches
+# (the steps_per_execution lever in BENCHMARKS.md). Callbacks still see every epoch.
 STEPS_PER_EXECUTION = 32
 
 
@@ -114,7 +114,8 @@ def train(
             the history and the checkpoint.
 
     Returns:
-        The trained model (with its best-validation weights) and its history.
+        The trained model (with its best-validation weights, or its last ones on a
+        fixed schedule) and its history.
     """
     from mnistcnn.distribution import is_chief, is_multi_worker, prepare_for_multi_worker
     from mnistcnn.models import build_model
