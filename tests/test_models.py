@@ -21,6 +21,10 @@ def test_deep_has_the_seeds_parameter_count():
     assert (model.count_params(), trainable) == (471_914, 471_786)
 
 
+def test_strided_has_the_kaggle_networks_parameter_count():
+    assert build_model(Config(architecture="strided")).count_params() == 327_242
+
+
 def test_m3_has_the_papers_parameter_count():
     assert build_model(Config(architecture="m3")).count_params() == 1_126_280
 
@@ -65,13 +69,13 @@ def test_pooling_none_is_a_strided_convolution():
     assert len(strided) == 2 and all(layer.__class__.__name__ == "Conv2D" for layer in strided)
 
 
-@pytest.mark.parametrize("architecture, kernel_size", [("m3", 7), ("m3", 4), ("deep", 9), ("baseline", 12)])
+@pytest.mark.parametrize("architecture, kernel_size", [("m3", 7), ("m3", 4), ("deep", 9), ("baseline", 12), ("strided", 4)])
 def test_impossible_geometry_is_a_clear_error(architecture, kernel_size):
     with pytest.raises(UsageError, match="too small for a"):
         build_model(Config(architecture=architecture, kernel_size=kernel_size))
 
 
-@pytest.mark.parametrize("architecture, kernel_size", [("m3", 2), ("deep", 5), ("baseline", 7)])
+@pytest.mark.parametrize("architecture, kernel_size", [("m3", 2), ("deep", 5), ("baseline", 7), ("strided", 2)])
 def test_possible_large_kernels_build(architecture, kernel_size):
     build_model(Config(architecture=architecture, kernel_size=kernel_size))
 
@@ -83,7 +87,7 @@ def digit_like_images(count=8):
     return images
 
 
-@pytest.mark.parametrize("architecture", ["mlp", "baseline", "deep", "m3"])
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
 def test_augmentation_changes_training_inputs_but_not_inference(architecture):
     import keras
 

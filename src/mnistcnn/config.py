@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from mnistcnn.errors import UsageError
 
-ARCHITECTURES = ("mlp", "baseline", "deep", "m3")
+ARCHITECTURES = ("mlp", "baseline", "deep", "strided", "m3")
 POOLINGS = ("max", "average", "none")
 ACTIVATIONS = ("relu", "elu", "selu", "tanh", "sigmoid", "gelu", "swish", "leaky_relu")
 LOSSES = (
