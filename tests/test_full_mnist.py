@@ -10,6 +10,8 @@ from mnistcnn.cli import main
 
 COMMITTED_MODEL = PROJECT_ROOT / "models" / "mnistcnn.h5"
 COMMITTED_ENSEMBLE = PROJECT_ROOT / "models" / "mnistcnn-ensemble.h5"
+# A recipe tried and not adopted; models/RESULTS.md quotes its figures.
+STRIDED_TRIAL = PROJECT_ROOT / "models" / "trials" / "strided-ensemble-of-3.h5"
 # What the committed models reached on the 10,000 test images (models/RESULTS.md);
 # a model that scores below these is not the one committed.
 SINGLE_MODEL_BAR = 0.995
@@ -35,9 +37,13 @@ def test_committed_model_meets_the_bar_and_matches_its_story(full_mnist, tmp_pat
     assert story["data"]["source"] == "mnist"
 
 
-def test_committed_ensemble_matches_its_story_member_by_member(full_mnist, tmp_path):
-    report, story = evaluate_committed(COMMITTED_ENSEMBLE, full_mnist, tmp_path / "report")
-    assert report["test"]["accuracy"] == story["metrics"]["test"]["accuracy"] >= ENSEMBLE_BAR
+@pytest.mark.parametrize("ensemble, bar", [(COMMITTED_ENSEMBLE, ENSEMBLE_BAR), (STRIDED_TRIAL, 0.997)],
+                         ids=["committed", "strided-trial"])
+def test_an_ensemble_matches_its_story_member_by_member(ensemble, bar, full_mnist, tmp_path):
+    report, story = evaluate_committed(ensemble, full_mnist, tmp_path / "report")
+    assert report["test"]["accuracy"] == story["metrics"]["test"]["accuracy"] >= bar
+    assert [member["valid"]["accuracy"] for member in report["members"]] == [
+        member["metrics"]["valid"]["accuracy"] for member in story["members"]]
     members = [member["metrics"]["test"]["accuracy"] for member in story["members"]]
     assert [member["test"]["accuracy"] for member in report["members"]] == members
     # Averaging probabilities does at least as well as the members do on average.
