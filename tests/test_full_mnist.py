@@ -16,6 +16,7 @@ STRIDED_TRIAL = PROJECT_ROOT / "models" / "trials" / "strided-ensemble-of-3.h5"
 # a model that scores below these is not the one committed.
 SINGLE_MODEL_BAR = 0.995
 ENSEMBLE_BAR = 0.996
+STRIDED_TRIAL_BAR = 0.997
 
 
 def run(*arguments):
@@ -37,7 +38,7 @@ def test_committed_model_meets_the_bar_and_matches_its_story(full_mnist, tmp_pat
     assert story["data"]["source"] == "mnist"
 
 
-@pytest.mark.parametrize("ensemble, bar", [(COMMITTED_ENSEMBLE, ENSEMBLE_BAR), (STRIDED_TRIAL, 0.997)],
+@pytest.mark.parametrize("ensemble, bar", [(COMMITTED_ENSEMBLE, ENSEMBLE_BAR), (STRIDED_TRIAL, STRIDED_TRIAL_BAR)],
                          ids=["committed", "strided-trial"])
 def test_an_ensemble_matches_its_story_member_by_member(ensemble, bar, full_mnist, tmp_path):
     report, story = evaluate_committed(ensemble, full_mnist, tmp_path / "report")

@@ -139,16 +139,17 @@ def build_strided(config: Config) -> keras.Model:
     channels), then a 4x4 convolution to 128 features; each followed by BatchNorm, with
     dropout after each stage. Learned downsampling and BatchNorm are what it adds to `deep`.
     """
+    def activated_and_normalised(x):
+        return layers.BatchNormalization()(_activation(config)(x))
+
     inputs, x = _inputs(config)
     for stage, channels in enumerate((config.filters, 2 * config.filters), start=1):
         for index in (1, 2):
-            x = _activation(config)(_conv(x, channels, config, f"stage {stage}, convolution {index}"))
-            x = layers.BatchNormalization()(x)
-        x = layers.Conv2D(channels, 5, strides=2, padding="same")(x)
-        x = layers.BatchNormalization()(_activation(config)(x))
+            x = activated_and_normalised(_conv(x, channels, config, f"stage {stage}, convolution {index}"))
+        x = activated_and_normalised(layers.Conv2D(channels, 5, strides=2, padding="same")(x))
         x = layers.Dropout(config.dropout)(x)
     _check_fits(x, 4, "the last convolution", config)
-    x = layers.BatchNormalization()(_activation(config)(layers.Conv2D(4 * config.filters, 4)(x)))
+    x = activated_and_normalised(layers.Conv2D(4 * config.filters, 4)(x))
     x = layers.Dropout(config.dropout)(layers.Flatten()(x))
     return _model(inputs, x, "strided")
 
