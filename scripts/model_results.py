@@ -4,8 +4,11 @@
 
 For each `models/*.json` (a single model, or an ensemble and each of its members)
 one row: seed, epochs, minutes of training, valid and test accuracy, and the
-command that made it. Writes the table between the `<!-- runs -->` markers of
-models/RESULTS.md, so the figures there are never typed by hand.
+command that made it. Then each ensemble tried in `models/trials/*.json`: its
+validation split, its members' valid accuracy and loss and test accuracy, and every
+recipe's mean member validation accuracy over all its runs (what a recipe is chosen
+by). Writes the two tables between the `<!-- runs -->` and `<!-- trials -->` markers
+of models/RESULTS.md, so the figures there are never typed by hand.
 """
 
 import json
@@ -18,10 +21,15 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from markdown_blocks import replace_block  # noqa: E402
 
 
+def recipe_of(config: dict) -> str:
+    """A recipe in a few words: network, schedule length, augmentation."""
+    return f"{config['architecture']}, {config['epochs']} epochs" + (", augmented" if config.get("augment") else "")
+
+
 def rows_of(name: str, story: dict) -> list[str]:
     """Markdown rows for one story: its members first when it is an ensemble."""
     config = story["config"]
-    recipe = f"{config['architecture']}, {config['epochs']} epochs" + (", augmented" if config.get("augment") else "")
+    recipe = recipe_of(config)
 
     def row(label, seed, epochs, seconds, metrics):
         return (f"| {label} | {recipe} | {seed} | {epochs} | {seconds / 60:.1f} "
@@ -39,8 +47,48 @@ def rows_of(name: str, story: dict) -> list[str]:
     return lines
 
 
-def main():
-    stories = {path.stem: json.loads(path.read_text()) for path in sorted((ROOT / "models").glob("*.json"))}
+def trial_row(name: str, story: dict) -> str:
+    """One Markdown row for a tried ensemble: the figures a recipe was judged by, then its test."""
+    def figures(split, measure):
+        return ", ".join(f"{member['metrics'][split][measure]:.4f}" for member in story["members"])
+
+    return (f"| `{name}` | {recipe_of(story['config'])} | {story['config']['seed']} "
+            f"| {', '.join(str(member['seed']) for member in story['members'])} "
+            f"| {figures('valid', 'accuracy')} | {figures('valid', 'loss')} | {story['metrics']['valid']['accuracy']:.4f} "
+            f"| {figures('test', 'accuracy')} | {story['metrics']['test']['accuracy']:.4f} "
+            f"| {story['training_seconds'] / 60:.1f} |")
+
+
+def recipe_means(ensembles: dict) -> list[str]:
+    """Each recipe's members' mean last-epoch validation accuracy over every split it was run on."""
+    by_recipe = {}
+    for story in ensembles.values():
+        settings = {key: value for key, value in story["config"].items() if key != "seed"}
+        label = recipe_of(settings)
+        by_recipe.setdefault(json.dumps(settings, sort_keys=True), (label, []))[1].extend(story["members"])
+    lines = []
+    for label, members in by_recipe.values():
+        accuracies = [member["metrics"]["valid"]["accuracy"] for member in members]
+        lines.append(f"{label}: members' mean valid accuracy {statistics.mean(accuracies):.5f} over "
+                     f"{len(members)} members (seeds {', '.join(str(member['seed']) for member in members)}).")
+    return lines
+
+
+def trials_table(committed: dict) -> str:
+    """The tried ensembles, with the committed one, and each recipe's mean over all of them."""
+    ensembles = {f"trials/{path.stem}": json.loads(path.read_text())
+                 for path in sorted((ROOT / "models" / "trials").glob("*.json"))}
+    ensembles = {**{name: story for name, story in committed.items() if story.get("members")}, **ensembles}
+    lines = ["| ensemble | recipe | valid split (seed) | member seeds | members' valid accuracy "
+             "| members' valid loss | ensemble valid accuracy | members' test accuracy "
+             "| ensemble test accuracy | minutes |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines += [trial_row(name, story) for name, story in ensembles.items()]
+    return "\n".join(lines + [""] + recipe_means(ensembles))
+
+
+def runs_table(stories: dict) -> str:
+    """Every committed model's runs, then each one's mean and the command that made it."""
     lines = ["| model | recipe | seed | epochs | minutes | valid accuracy | test accuracy |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
     for name, story in stories.items():
@@ -55,8 +103,19 @@ def main():
         kept = f", then `{story['kept_by']}`" if "kept_by" in story else ""
         lines.append(f"`{name}`: `{story['command']}`{kept} ({story['date']}, {story['device']}, "
                      f"{story['precision']}, TensorFlow {story['versions']['tensorflow']}).")
-    replace_block(ROOT / "models" / "RESULTS.md", "runs", "\n".join(lines))
-    print("\n".join(lines))
+    return "\n".join(lines)
+
+
+def blocks() -> dict[str, str]:
+    """The text of each marked block of models/RESULTS.md, from the stories on disk."""
+    stories = {path.stem: json.loads(path.read_text()) for path in sorted((ROOT / "models").glob("*.json"))}
+    return {"runs": runs_table(stories), "trials": trials_table(stories)}
+
+
+def main():
+    for name, text in blocks().items():
+        replace_block(ROOT / "models" / "RESULTS.md", name, text)
+        print(text + "\n")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from conftest import PROJECT_ROOT
 sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
 import benchmark  # noqa: E402
 import markdown_blocks  # noqa: E402
+import model_results  # noqa: E402
 
 
 def test_replace_block_fills_only_its_own_block(tmp_path):
@@ -50,3 +51,9 @@ def test_first_reaching_is_the_first_epoch_at_or_above_the_target():
               {"training_seconds": 15.0, "test_accuracy": 0.995}]
     assert benchmark.first_reaching(epochs, 0.990) == 10.0
     assert benchmark.first_reaching(epochs, 0.999) is None
+
+
+def test_the_committed_results_tables_are_what_the_stories_say():
+    text = (PROJECT_ROOT / "models" / "RESULTS.md").read_text()
+    for name, block in model_results.blocks().items():
+        assert f"<!-- {name} -->\n{block}\n<!-- /{name} -->" in text, f"rerun python scripts/model_results.py ({name})"
