@@ -3,6 +3,7 @@
 Only commands that train or predict import this, so `--help` stays instant.
 """
 
+import logging
 import os
 import platform
 import sys
@@ -21,6 +22,8 @@ def import_keras():
     themselves sees everything.
     """
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    # Adding the same function twice is a no-op, so every call may do it.
+    logging.getLogger("tensorflow").addFilter(_not_new_model_retracing)
     if "keras" in sys.modules or "TF_CPP_MIN_LOG_LEVEL" in os.environ:
         import keras
 
@@ -39,6 +42,17 @@ def import_keras():
         os.dup2(saved_stderr, 2)
         os.close(saved_stderr)
     return keras
+
+
+def _not_new_model_retracing(record: logging.LogRecord) -> bool:
+    """Drop TensorFlow's "N out of the last N calls ... triggered tf.function retracing".
+
+    TensorFlow counts traces by the code of Keras's step function, not by model, so
+    training or evaluating a few new models in one process (ensemble members, a sweep's
+    runs) warns of excessive retracing where each model is traced just once, as it must
+    be (tensorflow/tensorflow#42441, closed as expected behaviour).
+    """
+    return "triggered tf.function retracing" not in record.getMessage()
 
 
 def _cpuinfo(field: str) -> str:
