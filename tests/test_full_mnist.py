@@ -39,8 +39,11 @@ def test_committed_model_meets_the_bar_and_matches_its_story(full_mnist, tmp_pat
     assert story["data"]["source"] == "mnist"
 
 
-@pytest.mark.parametrize("ensemble, bar", [(COMMITTED_ENSEMBLE, ENSEMBLE_BAR)] + [(trial, TRIAL_BAR) for trial in TRIAL_ENSEMBLES],
-                         ids=["committed"] + [f"trials/{trial.stem}" for trial in TRIAL_ENSEMBLES])
+ENSEMBLES = [pytest.param(COMMITTED_ENSEMBLE, ENSEMBLE_BAR, id="committed")] + [
+    pytest.param(trial, TRIAL_BAR, id=f"trials/{trial.stem}") for trial in TRIAL_ENSEMBLES]
+
+
+@pytest.mark.parametrize("ensemble, bar", ENSEMBLES)
 def test_an_ensemble_matches_its_story_member_by_member(ensemble, bar, full_mnist, tmp_path):
     report, story = evaluate_committed(ensemble, full_mnist, tmp_path / "report")
     assert report["test"]["accuracy"] == story["metrics"]["test"]["accuracy"] >= bar
