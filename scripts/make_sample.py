@@ -3,7 +3,9 @@
     python scripts/make_sample.py ../shared/data/mnist
 
 writes src/mnistcnn/sample/mnist-sample.npz: 1,000 training and 200 test images
-per digit, chosen at random with a fixed seed, in Keras's mnist.npz layout.
+per digit, chosen at random with a fixed seed, in Keras's mnist.npz layout, plus
+`index_train` and `index_test`: each image's index in the original files, so the
+sample's writers are known (writers.py).
 MNIST: Yann LeCun, Corinna Cortes and Christopher J.C. Burges, CC BY-SA 3.0.
 """
 
@@ -38,6 +40,8 @@ def main(mnist_folder: str) -> None:
         y_train=arrays["y_train"][train],
         x_test=arrays["x_test"][test],
         y_test=arrays["y_test"][test],
+        index_train=train.astype(np.int32),
+        index_test=test.astype(np.int32),
     )
     size_mb = SAMPLE_PATH.stat().st_size / 1e6
     print(f"wrote {SAMPLE_PATH} ({len(train)} train, {len(test)} test, {size_mb:.2f} MB) from {sorted(IDX_FILES)}")

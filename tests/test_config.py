@@ -25,7 +25,7 @@ def test_unknown_choice_lists_the_valid_ones(field):
 
 
 @pytest.mark.parametrize("changes", [{"epochs": 0}, {"epochs": -1}, {"batch_size": 0},
-                                     {"valid_fraction": 0.0}, {"valid_fraction": 1.0},
+                                     {"valid_fraction": -0.1}, {"valid_fraction": 1.0},
                                      {"dropout": 1.0}, {"learning_rate": 0.0}, {"kernel_size": 0}])
 def test_impossible_numbers(changes):
     with pytest.raises(UsageError):
@@ -43,3 +43,14 @@ def test_parse_value_types():
     assert parse_value("pooling", "max") == "max"
     with pytest.raises(UsageError, match="not a valid int for kernel_size"):
         parse_value("kernel_size", "five")
+
+
+def test_no_validation_needs_a_fixed_schedule():
+    with pytest.raises(UsageError, match="--patience 12"):
+        Config(valid_fraction=0.0, epochs=12, patience=3)
+    assert Config(valid_fraction=0.0, epochs=12, patience=12).valid_fraction == 0
+
+
+def test_records_from_before_valid_split_used_a_random_split():
+    assert Config.from_dict({"epochs": 3}).valid_split == "random"
+    assert Config.from_dict(Config(valid_split="writers").to_dict()).valid_split == "writers"

@@ -39,7 +39,10 @@ CONFIG_HELP = {
     "batch_size": "Images per training step.",
     "epochs": "Most epochs to train (early stopping may end sooner).",
     "seed": "Seed for weights, shuffling and the validation split.",
-    "valid_fraction": "Share of the 60,000 training images held out for validation.",
+    "valid_fraction": "Share of the 60,000 training images held out for validation; 0 trains on all "
+                      "(needs --patience >= --epochs).",
+    "valid_split": "writers: valid is all the digits of some writers, none of whom are in training "
+                   "(as in the test set); random: random digits; auto: writers where the data is MNIST's own.",
     "patience": "Epochs without a better validation loss before stopping.",
     "precision": "float32, mixed_bfloat16, or auto (bfloat16 on CPUs with AMX/AVX-512 BF16 or a GPU).",
     "deterministic": "Seeds plus TensorFlow op determinism, so a rerun gives identical results.",
@@ -158,7 +161,8 @@ def train_final_command(preset, data_source, output, overwrite, ensemble, strate
     from mnistcnn.final import seed_report, train_final
 
     distribution = make_strategy(strategy)
-    dataset = load_dataset(data_source, config.valid_fraction, config.seed)
+    dataset = load_dataset(data_source, config.valid_fraction, config.seed, config.valid_split)
+    config = config.with_changes(valid_split=dataset.valid_split)
     status(dataset.describe())
     story = train_final(config, dataset, output, overwrite=overwrite, strategy=distribution,
                         strategy_name=strategy, ensemble=ensemble)
@@ -199,7 +203,7 @@ def evaluate_command(model_file, data_source, report_dir, as_json):
         story = {}
     # Rebuild the validation split the model was trained with, so "valid" stays held out.
     trained_with = Config.from_dict(story.get("config", {}))
-    dataset = load_dataset(data_source, trained_with.valid_fraction, trained_with.seed)
+    dataset = load_dataset(data_source, trained_with.valid_fraction, trained_with.seed, trained_with.valid_split)
     status(dataset.describe())
     metrics, probabilities = evaluate(model, dataset)
     from mnistcnn.ensemble import members
@@ -329,7 +333,8 @@ def sweep_command(name, values, preset, epochs, architecture, data_source, repea
     distribution = make_strategy(strategy)
     hardware = check_devices()
     status(f"devices: {hardware['device']}")
-    dataset = load_dataset(data_source, base.valid_fraction, base.seed)
+    dataset = load_dataset(data_source, base.valid_fraction, base.seed, base.valid_split)
+    base = base.with_changes(valid_split=dataset.valid_split)
     status(dataset.describe())
     for sweep in sweeps:
         check_before_training(sweep, base, chosen[sweep.name], repeats, output_dir, dataset.describe(), force,

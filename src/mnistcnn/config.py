@@ -24,6 +24,7 @@ LOSSES = (
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam", "adamw", "nadam")
 SCHEDULES = ("constant", "cosine")
 PRECISIONS = ("auto", "float32", "mixed_bfloat16")
+VALID_SPLITS = ("auto", "writers", "random")
 
 CHOICES = {
     "architecture": ARCHITECTURES,
@@ -33,6 +34,7 @@ CHOICES = {
     "optimizer": OPTIMIZERS,
     "schedule": SCHEDULES,
     "precision": PRECISIONS,
+    "valid_split": VALID_SPLITS,
 }
 
 
@@ -55,7 +57,10 @@ class Config:
     batch_size: int = 128
     epochs: int = 12
     seed: int = 0
-    valid_fraction: float = 0.1
+    valid_fraction: float = 0.1  # 0: train on every training image (a fixed schedule only)
+    # "writers": valid holds all the digits of some writers, as the test set does; "random":
+    # random digits of the training writers; "auto": writers where known (data.py records which).
+    valid_split: str = "auto"
     patience: int = 3  # epochs without a better validation loss before stopping
     precision: str = "auto"  # bfloat16 where the CPU (AMX, AVX-512 BF16) or a GPU is fast at it
     deterministic: bool = False  # TensorFlow op determinism: identical reruns, somewhat slower
@@ -78,9 +83,14 @@ class Config:
             raise UsageError(f"dropout must be in [0, 1), got {self.dropout}")
         if not self.learning_rate > 0:
             raise UsageError(f"learning_rate must be > 0, got {self.learning_rate}")
-        if not 0 < self.valid_fraction < 1:
+        if not 0 <= self.valid_fraction < 1:
             raise UsageError(
-                f"valid_fraction must be between 0 and 1 (exclusive), got {self.valid_fraction}; use e.g. 0.1"
+                f"valid_fraction must be at least 0 and below 1, got {self.valid_fraction}; use e.g. 0.1"
+            )
+        if self.valid_fraction == 0 and self.patience < self.epochs:
+            raise UsageError(
+                "valid_fraction 0 leaves no validation split for early stopping to watch; "
+                f"pass --patience {self.epochs} (a fixed schedule of --epochs) or a valid fraction like 0.1"
             )
 
     def with_changes(self, **changes) -> "Config":
@@ -100,7 +110,8 @@ class Config:
 
     @classmethod
     def from_dict(cls, values: dict) -> "Config":
-        return cls().with_changes(**values)
+        # Records written before valid_split existed drew their validation split at random.
+        return cls().with_changes(**{"valid_split": "random", **values})
 
     @classmethod
     def from_json(cls, text: str) -> "Config":

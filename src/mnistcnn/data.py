@@ -8,7 +8,9 @@ Sources (`--data SRC` or the environment variable `MNISTCNN_DATA`):
   a path  a folder with the four IDX files (gzip or raw, either spelling), a
           Keras `mnist.npz`, or Kaggle's digit-recognizer `train.csv` (no test split).
 
-`valid` is drawn from the training images (seeded); `test` is always the test set.
+`valid` is drawn from the training images (seeded): all the digits of some writers
+(`writers`, where the images are recognised as MNIST's own, see writers.py) or digits
+at random (`random`); `test` is always the test set.
 """
 
 import os
@@ -21,6 +23,7 @@ import numpy as np
 
 from mnistcnn.errors import InputError, UsageError
 from mnistcnn.idx import find_idx_file, read_idx
+from mnistcnn.writers import Writers, mnist_writers, writer_split, writers_of
 
 ENVIRONMENT_VARIABLE = "MNISTCNN_DATA"
 SAMPLE_PATH = Path(__file__).parent / "sample" / "mnist-sample.npz"
@@ -45,6 +48,9 @@ class Dataset:
     y_test: np.ndarray
     source: str  # "mnist", "sample" or "kaggle"
     location: str  # where it was read from
+    valid_split: str = "random"  # "writers" or "random": how valid was drawn
+    valid_writers: int = 0  # writers whose digits make up valid (0 for a random split)
+    test_writers: Writers | None = None  # who wrote each test digit, where known
 
     def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Return (images, labels) of "train", "valid" or "test"."""
@@ -52,40 +58,69 @@ class Dataset:
 
     def describe(self) -> str:
         """One line for the user, e.g. `data: mnist (54000 train / ...) from PATH`."""
-        sizes = " / ".join(
-            f"{len(self.split(name)[1])} {name}" for name in ("train", "valid", "test")
-        )
-        return f"data: {self.source} ({sizes}) from {self.location}"
+        return f"data: {self.summary()} from {self.location}"
+
+    def summary(self) -> str:
+        """Source and split sizes without the location, e.g. `mnist (54000 train / ...)`:
+        what makes two runs' data the same wherever the files lay."""
+        sizes = [f"{len(self.split(name)[1])} {name}" for name in ("train", "valid", "test")]
+        if self.valid_split == "writers" and len(self.y_valid):
+            sizes[1] += f" by {self.valid_writers} other writers"
+        return f"{self.source} ({' / '.join(sizes)})"
+
+    def facts(self) -> dict:
+        """What a run's record keeps of its data."""
+        return {"source": self.source, "location": self.location, "valid_split": self.valid_split,
+                "valid_writers": self.valid_writers,
+                **{name: len(self.split(name)[1]) for name in ("train", "valid", "test")}}
 
 
-def load_dataset(source: str | None = None, valid_fraction: float = 0.1, seed: int = 0) -> Dataset:
+def load_dataset(source: str | None = None, valid_fraction: float = 0.1, seed: int = 0,
+                 valid_split: str = "auto") -> Dataset:
     """Load MNIST from `source` and split off a validation set.
 
     Args:
         source: "auto", "mnist", "sample" or a path; None means `MNISTCNN_DATA` or auto.
-        valid_fraction: share of the training images held out for validation.
+        valid_fraction: share of the training images held out for validation; 0 keeps
+            them all for training (a fixed schedule needs no validation).
         seed: makes the validation split the same on every run.
+        valid_split: "writers" (all the digits of some writers), "random", or "auto":
+            writers where the writers are known, else random.
 
     Raises:
-        UsageError: a bad fraction or an unknown source.
+        UsageError: a bad fraction, an unknown source, or `writers` on images whose
+            writers are unknown.
         InputError: the files cannot be found or are corrupt.
     """
-    if not 0 < valid_fraction < 1:
+    if not 0 <= valid_fraction < 1:
         raise UsageError(
             f"valid fraction {valid_fraction} is not between 0 and 1; use e.g. 0.1"
         )
     arrays, source_name, location = _read_source(source or os.environ.get(ENVIRONMENT_VARIABLE) or "auto")
     x_train, y_train, x_test, y_test = (arrays[key] for key in ("x_train", "y_train", "x_test", "y_test"))
     _check_pairs(x_train, y_train, x_test, y_test, location)
-
-    order = np.random.default_rng(seed).permutation(len(y_train))
-    valid_count = round(len(y_train) * valid_fraction)
-    if valid_count == 0 or valid_count == len(y_train):
+    writers = _known_writers(arrays, source_name)
+    if valid_split == "auto":
+        valid_split = "writers" if writers else "random"
+    if valid_split == "writers" and writers is None:
         raise UsageError(
-            f"valid fraction {valid_fraction} leaves an empty split of {len(y_train)} "
-            "training images; use a fraction like 0.1"
+            f"--valid-split writers needs MNIST's own training images (the full set in its original order, "
+            f"or the bundled sample), and {location} is not recognised as such; use --valid-split random"
         )
-    valid_index, train_index = order[:valid_count], order[valid_count:]
+
+    if valid_fraction == 0:
+        valid_index, train_index = np.zeros(0, np.int64), np.random.default_rng(seed).permutation(len(y_train))
+    elif valid_split == "writers":
+        valid_index, train_index = writer_split(writers[0], valid_fraction, seed)
+    else:
+        order = np.random.default_rng(seed).permutation(len(y_train))
+        valid_count = round(len(y_train) * valid_fraction)
+        if valid_count == 0 or valid_count == len(y_train):
+            raise UsageError(
+                f"valid fraction {valid_fraction} leaves an empty split of {len(y_train)} "
+                "training images; use a fraction like 0.1"
+            )
+        valid_index, train_index = order[:valid_count], order[valid_count:]
     return Dataset(
         x_train=to_model_input(x_train[train_index]),
         y_train=y_train[train_index],
@@ -95,7 +130,19 @@ def load_dataset(source: str | None = None, valid_fraction: float = 0.1, seed: i
         y_test=y_test,
         source=source_name,
         location=location,
+        valid_split=valid_split,
+        valid_writers=len(np.unique(writers[0].writer[valid_index])) if valid_split == "writers" else 0,
+        test_writers=writers[1] if writers else None,
     )
+
+
+def _known_writers(arrays: dict, source_name: str) -> tuple[Writers, Writers] | None:
+    """(training, test) writers of these images, if they are MNIST's own."""
+    if "index_train" in arrays:  # the bundled sample names the MNIST images it holds
+        return writers_of(arrays["index_train"], arrays["index_test"])
+    if source_name != "mnist":
+        return None
+    return mnist_writers(arrays["x_train"], arrays["y_train"])
 
 
 def to_model_input(images: np.ndarray) -> np.ndarray:
@@ -106,7 +153,7 @@ def to_model_input(images: np.ndarray) -> np.ndarray:
 def _read_source(source: str) -> tuple[dict, str, str]:
     """Return (arrays by key, source name, location) for a source string."""
     if source == "sample":
-        return _read_npz(SAMPLE_PATH), "sample", str(SAMPLE_PATH)
+        return _read_sample(), "sample", str(SAMPLE_PATH)
     if source == "mnist":
         return _read_full_mnist()
     if source == "auto":
@@ -122,7 +169,7 @@ def _read_source(source: str) -> tuple[dict, str, str]:
                 f" results will be weaker. To use the full set, set {ENVIRONMENT_VARIABLE} or"
                 " --data to a folder with the four MNIST IDX files or a mnist.npz."
             )
-            return _read_npz(SAMPLE_PATH), "sample", str(SAMPLE_PATH)
+            return _read_sample(), "sample", str(SAMPLE_PATH)
     return _read_path(Path(source))
 
 
@@ -182,6 +229,14 @@ def _read_npz(path: Path) -> dict:
     return arrays
 
 
+def _read_sample() -> dict:
+    """The bundled sample, with the original MNIST index of each of its images."""
+    arrays = _read_npz(SAMPLE_PATH)
+    with np.load(SAMPLE_PATH) as archive:
+        arrays.update({key: archive[key] for key in ("index_train", "index_test")})
+    return arrays
+
+
 def _check_pairs(x_train, y_train, x_test, y_test, location: str) -> None:
     for name, images, labels in (("train", x_train, y_train), ("test", x_test, y_test)):
         if images.shape[1:] != (28, 28):
@@ -211,10 +266,10 @@ def _read_full_mnist() -> tuple[dict, str, str]:
     try:
         arrays = download_with_keras()
     except Exception as error:  # any network failure means: not available here
+        reason = " ".join(str(error).split())[:160] or "no reason given"
         raise InputError(
-            f"not in Keras's cache ({cache}) and Keras's download failed "
-            f"({type(error).__name__}); connect to the internet or set {ENVIRONMENT_VARIABLE}"
-            " to a folder with the four MNIST IDX files"
+            f"not in Keras's cache ({cache}) and Keras's download failed ({type(error).__name__}: {reason}); "
+            f"connect to the internet or set {ENVIRONMENT_VARIABLE} to a folder with the four MNIST IDX files"
         ) from None
     return arrays, "mnist", f"Keras download ({cache})"
 

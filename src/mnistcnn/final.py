@@ -79,7 +79,7 @@ def train_final(config: Config, dataset: Dataset, output: Path, overwrite: bool 
             "precision": trained[0][1]["precision"],
             "metrics": evaluate(model, dataset)[0],
         }
-    story = {**story, **_provenance(config, dataset, story["metrics"], model, strategy, strategy_name)}
+    story = {**story, **_provenance(config, dataset, model, strategy, strategy_name)}
     story["metrics"] = _accuracy_and_loss(story["metrics"])
     if not is_chief(strategy):
         return story  # under multi-worker, worker 0 writes the model
@@ -135,18 +135,14 @@ def _accuracy_and_loss(metrics: dict) -> dict:
     return {name: {"accuracy": values["accuracy"], "loss": values["loss"]} for name, values in metrics.items()}
 
 
-def _provenance(config: Config, dataset: Dataset, metrics: dict, model, strategy, strategy_name: str) -> dict:
+def _provenance(config: Config, dataset: Dataset, model, strategy, strategy_name: str) -> dict:
     """What a kept model's story records besides its training: config, data, machine, versions, command."""
     import keras
     import tensorflow as tf
 
     return {
         "config": config.to_dict(),
-        "data": {
-            "source": dataset.source,
-            "location": dataset.location,
-            **{name: metrics[name]["n"] for name in metrics},
-        },
+        "data": dataset.facts(),
         "strategy": strategy_name,
         "replicas": strategy.num_replicas_in_sync if strategy is not None else 1,
         "device": "GPU" if tf.config.list_physical_devices("GPU") else f"CPU ({cpu_model()}, {os.cpu_count()} cores)",

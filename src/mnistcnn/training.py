@@ -138,19 +138,20 @@ def train(
     # Patience covering every epoch makes a fixed schedule: its last weights, where the
     # learning rate has decayed, are the result. Restoring the lowest validation loss would
     # go back to mid-schedule, since the loss creeps up late while accuracy still improves.
+    # With no validation split (valid_fraction 0, a fixed schedule only) nothing is watched.
     fixed_schedule = config.patience >= config.epochs
-    all_callbacks = [
-        EpochTimer(),
-        keras.callbacks.EarlyStopping(
+    validated = len(dataset.y_valid) > 0
+    all_callbacks = [EpochTimer()]
+    if validated:
+        all_callbacks.append(keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=config.patience, restore_best_weights=not fixed_schedule
-        ),
-    ]
+        ))
     partial_history = None
     if history_path is not None:
         history_path = Path(history_path)
         partial_history = history_path.with_name(f".{history_path.name}.partial")
         all_callbacks.append(keras.callbacks.CSVLogger(str(partial_history)))
-    if checkpoint_path is not None:
+    if checkpoint_path is not None and validated:
         all_callbacks.append(
             keras.callbacks.ModelCheckpoint(
                 str(checkpoint_path), monitor="val_loss", save_best_only=True, save_weights_only=True
@@ -166,7 +167,7 @@ def train(
         one_hot(dataset.y_train),
         batch_size=global_batch_size,
         epochs=config.epochs,
-        validation_data=(dataset.x_valid, one_hot(dataset.y_valid)),
+        validation_data=(dataset.x_valid, one_hot(dataset.y_valid)) if validated else None,
         callbacks=all_callbacks,
         verbose=verbose,
         shuffle=True,
@@ -180,5 +181,6 @@ def train(
         distributed, model = model, build_model(config)
         model.set_weights(distributed.get_weights())
     history = {name: [float(value) for value in values] for name, values in fitted.history.items()}
-    best_epoch = len(history["val_loss"]) if fixed_schedule else int(np.argmin(history["val_loss"])) + 1
-    return TrainResult(model, history, len(history["val_loss"]), best_epoch, seconds, precision)
+    epochs_run = len(history["loss"])
+    best_epoch = epochs_run if fixed_schedule else int(np.argmin(history["val_loss"])) + 1
+    return TrainResult(model, history, epochs_run, best_epoch, seconds, precision)

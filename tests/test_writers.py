@@ -1,0 +1,66 @@
+"""Writer-disjoint validation splits from QMNIST's writer IDs."""
+
+import numpy as np
+import pytest
+
+from mnistcnn.data import load_dataset
+from mnistcnn.errors import UsageError
+from mnistcnn.writers import WRITERS_PATH, Writers, writer_split, writers_of
+
+
+def sample_writers() -> Writers:
+    with np.load(WRITERS_PATH.parents[1] / "sample" / "mnist-sample.npz") as sample:
+        return writers_of(sample["index_train"], sample["index_test"])[0]
+
+
+def test_the_bundled_table_covers_mnist_with_disjoint_writers():
+    with np.load(WRITERS_PATH) as table:
+        assert table["train_writer"].shape == (60000,) and table["test_writer"].shape == (10000,)
+        assert len(np.unique(table["train_writer"])) == 539 and len(np.unique(table["test_writer"])) == 297
+        assert not set(table["train_writer"]) & set(table["test_writer"])
+        # The test set is half employees (series 0-3), half students (series 4): 4,999 / 5,001.
+        assert int(np.sum(table["test_series"] == 4)) == 5001
+    assert (WRITERS_PATH.parent / "LICENSE").read_text().startswith("BSD License")
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.2])
+def test_a_writer_split_shares_no_writer_and_holds_both_series(fraction):
+    writers = sample_writers()
+    valid, train = writer_split(writers, fraction, seed=5)
+    assert not set(writers.writer[valid]) & set(writers.writer[train])
+    assert sorted(np.concatenate([valid, train])) == list(range(len(writers.writer)))
+    assert abs(len(valid) / len(writers.writer) - fraction) < 0.02
+    assert 0.4 < writers.group[valid].mean() < 0.6
+
+
+def test_a_writer_split_is_stable_for_a_seed_and_differs_between_seeds():
+    writers = sample_writers()
+    first, again, other = (writer_split(writers, 0.2, seed)[0] for seed in (3, 3, 4))
+    assert np.array_equal(first, again)
+    assert set(writers.writer[first]) != set(writers.writer[other])
+
+
+def test_the_sample_gets_a_writer_split_by_default():
+    dataset = load_dataset("sample", 0.1, seed=0)
+    assert dataset.valid_split == "writers" and dataset.valid_writers > 20
+    assert "other writers" in dataset.describe()
+    assert dataset.facts()["valid_writers"] == dataset.valid_writers
+    assert len(dataset.test_writers.writer) == len(dataset.y_test)
+
+
+def test_writers_on_unknown_images_is_one_clear_error(idx_folder):
+    with pytest.raises(UsageError, match="--valid-split random"):
+        load_dataset(str(idx_folder), 0.1, seed=0, valid_split="writers")
+    dataset = load_dataset(str(idx_folder), 0.1, seed=0)  # auto falls back to random
+    assert dataset.valid_split == "random" and dataset.valid_writers == 0
+
+
+def test_no_validation_split_keeps_every_training_image():
+    dataset = load_dataset("sample", 0.0, seed=0)
+    assert len(dataset.y_valid) == 0 and len(dataset.y_train) == 10000
+
+
+def test_the_full_set_is_recognised_wherever_it_is(full_mnist):
+    dataset = load_dataset(full_mnist, 0.2, seed=11, valid_split="writers")
+    assert dataset.valid_split == "writers" and 100 <= dataset.valid_writers <= 120
+    assert abs(len(dataset.y_valid) - 12000) < 300
