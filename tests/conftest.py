@@ -69,3 +69,12 @@ def full_mnist() -> str:
     if not location or not Path(location).exists():
         pytest.skip("MNISTCNN_DATA is not set to the full MNIST set")
     return location
+
+
+def run_cli(*arguments):
+    """`mnistcnn ARGUMENTS...` through click's CliRunner; arguments may be paths or numbers."""
+    from click.testing import CliRunner
+
+    from mnistcnn.cli import main
+
+    return CliRunner().invoke(main, [str(argument) for argument in arguments])

@@ -11,11 +11,9 @@ import zlib
 import h5py
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from PIL import Image
 
-from conftest import PROJECT_ROOT, make_arrays, write_idx_folder
-from mnistcnn.cli import main
+from conftest import PROJECT_ROOT, make_arrays, write_idx_folder, run_cli
 
 
 def idx_folder(arrays=None, drop=None, corrupt=None):
@@ -115,6 +113,8 @@ CASES = {
                                          "20 test images but 18 labels"),
     "data: label out of range": (idx_folder(with_arrays(y_train=lambda labels: labels + 5)), 1, "expected 0-9"),
     "data: mnist.npz missing keys": (npz_missing_keys, 1, "missing arrays x_test"),
+    "data: writer split of images that are not MNIST's": (
+        lambda folder: idx_folder()(folder) + ["--valid-split", "writers"], 2, "use --valid-split random"),
     # model
     "model: missing file": (lambda folder: ["evaluate", "--model-file", folder / "absent.h5"], 1, "no model file"),
     "model: not HDF5": (model_file(lambda path: path.write_text("weights?")), 1, "not an HDF5 file"),
@@ -140,6 +140,9 @@ CASES = {
                                                      2, "valid_fraction 0 leaves no validation split"),
     "option: valid fraction 1": (options("train-final", "--valid-fraction", 1), 2, "valid_fraction must be"),
     "option: malformed --values": (options("sweep", "learning_rate", "--values", "1e-3,,x"), 2, "empty item"),
+    "option: empty --values": (options("sweep", "pooling", "--values", ""), 2, "--values is empty"),
+    "option: the swept field set too": (options("sweep", "kernel_size", "--kernel-size", 5), 2,
+                                        "is what the kernel_size sweep varies"),
     "option: --output not .h5": (options("train-final", "--data", "sample", "--output", "model.keras"), 2,
                                  "must end in .h5"),
     # Kaggle CSV
@@ -161,7 +164,7 @@ def test_bad_input(case, tmp_path, monkeypatch):
     arguments = [str(argument) for argument in build(work)]
     monkeypatch.chdir(work)
     before = snapshot(work)
-    result = CliRunner().invoke(main, arguments)
+    result = run_cli(*arguments)
     assert result.exit_code == exit_code, result.output
     error_lines = [line for line in result.output.splitlines() if line.startswith("Error")]
     assert len(error_lines) == 1 and message in error_lines[0], result.output

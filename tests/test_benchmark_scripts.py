@@ -57,3 +57,16 @@ def test_the_committed_results_tables_are_what_the_stories_say():
     text = (PROJECT_ROOT / "models" / "RESULTS.md").read_text()
     for name, block in model_results.blocks().items():
         assert f"<!-- {name} -->\n{block}\n<!-- /{name} -->" in text, f"rerun python scripts/model_results.py ({name})"
+
+
+def test_the_results_tables_ignore_models_of_your_own(tmp_path):
+    """The Quick start saves models/my-model.h5 and .json: the committed tables stay as they are."""
+    import shutil
+
+    for name in model_results.COMMITTED:
+        (tmp_path / "models").mkdir(exist_ok=True)
+        shutil.copy(PROJECT_ROOT / "models" / f"{name}.json", tmp_path / "models")
+    shutil.copytree(PROJECT_ROOT / "models" / "trials", tmp_path / "models" / "trials",
+                    ignore=shutil.ignore_patterns("*.h5"))
+    (tmp_path / "models" / "my-model.json").write_text('{"config": {}, "metrics": {}}')
+    assert model_results.blocks(tmp_path) == model_results.blocks()

@@ -54,3 +54,16 @@ def test_no_validation_needs_a_fixed_schedule():
 def test_records_from_before_valid_split_used_a_random_split():
     assert Config.from_dict({"epochs": 3}).valid_split == "random"
     assert Config.from_dict(Config(valid_split="writers").to_dict()).valid_split == "writers"
+
+
+@pytest.mark.parametrize("epochs, steps_per_epoch, warmup_steps", [(15, 100, 100), (1, 100, 20), (3, 10, 6)])
+def test_the_cosine_schedule_warms_up_one_epoch_or_a_fifth_of_a_short_run(epochs, steps_per_epoch, warmup_steps):
+    from mnistcnn.training import learning_rate_schedule
+
+    config = Config(schedule="cosine", learning_rate=0.003, epochs=epochs, patience=epochs)
+    schedule = learning_rate_schedule(config, steps_per_epoch)
+    total_steps = epochs * steps_per_epoch
+    assert float(schedule(0)) == 0.0
+    assert float(schedule(warmup_steps)) == pytest.approx(0.003)  # the peak, where warm-up ends
+    assert float(schedule(warmup_steps // 2)) == pytest.approx(0.0015, rel=1e-3)  # linear on the way
+    assert float(schedule(total_steps)) == pytest.approx(0.0, abs=1e-9)  # decayed to zero at the end

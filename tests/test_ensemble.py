@@ -4,9 +4,8 @@ import json
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from mnistcnn.cli import main
+from conftest import run_cli
 from mnistcnn.config import Config
 from mnistcnn.ensemble import combine, members
 from mnistcnn.models import build_model
@@ -42,15 +41,15 @@ def test_train_final_ensemble_then_evaluate_reports_each_member(tmp_path):
     output = tmp_path / "ensemble.h5"
     arguments = ["train-final", "--preset", "baseline", "--epochs", "1", "--filters", "4", "--dense-units", "16",
                  "--data", "sample", "--ensemble", "2", "--output", str(output)]
-    result = CliRunner().invoke(main, arguments)
+    result = run_cli(*arguments)
     assert result.exit_code == 0, result.output
     assert "an ensemble of 2" in result.output
     story = json.loads(output.with_suffix(".json").read_text())
     assert story["ensemble"] == 2 and [member["seed"] for member in story["members"]] == [0, 1]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["ensemble.h5", "ensemble.json"]
 
-    result = CliRunner().invoke(main, ["evaluate", "--model-file", str(output), "--data", "sample", "--json",
-                                       "--report-dir", str(tmp_path / "report")])
+    result = run_cli("evaluate", "--model-file", str(output), "--data", "sample", "--json",
+                     "--report-dir", str(tmp_path / "report"))
     assert result.exit_code == 0, result.output
     report = json.loads(result.output[result.output.index("{"):])
     assert len(report["members"]) == 2

@@ -40,27 +40,36 @@ def _one_step(config):
     assert model.predict(images, verbose=0).shape == (8, 10)
 
 
+# One training step at full size per architecture; every other choice trains once on a
+# narrow baseline (a training step costs its graph's compilation, so fewer and smaller
+# graphs keep the suite quick), and builds on every architecture.
+SMALL = Config(filters=4, dense_units=8, precision="float32")
+
+
 @pytest.mark.parametrize("architecture", ARCHITECTURES)
-@pytest.mark.parametrize("pooling", POOLINGS)
-def test_every_architecture_and_pooling_trains(architecture, pooling):
-    _one_step(Config(architecture=architecture, pooling=pooling, precision="float32"))
+def test_every_architecture_trains(architecture):
+    _one_step(Config(architecture=architecture, precision="float32"))
 
 
-@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("field, value", [("pooling", value) for value in POOLINGS]
+                         + [("activation", value) for value in ACTIVATIONS]
+                         + [("loss", value) for value in LOSSES])
+def test_every_choice_trains(field, value):
+    _one_step(SMALL.with_changes(**{field: value}))
+
+
 @pytest.mark.parametrize("architecture", ARCHITECTURES)
-def test_every_activation_trains_on_every_architecture(activation, architecture):
-    _one_step(Config(activation=activation, architecture=architecture, precision="float32"))
-
-
-@pytest.mark.parametrize("loss", LOSSES)
-@pytest.mark.parametrize("architecture", ARCHITECTURES)
-def test_every_loss_trains_with_the_same_labels(loss, architecture):
-    _one_step(Config(loss=loss, architecture=architecture, precision="float32"))
+def test_every_choice_builds_on_every_architecture(architecture):
+    for field, values in (("pooling", POOLINGS), ("activation", ACTIVATIONS)):
+        for value in values:
+            model = build_model(Config(architecture=architecture, **{field: value}))
+            assert model.output_shape == (None, 10)
+            keras.backend.clear_session()
 
 
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
 def test_every_optimizer_and_the_cosine_schedule_train(optimizer):
-    _one_step(Config(optimizer=optimizer, schedule="cosine", precision="float32"))
+    _one_step(SMALL.with_changes(optimizer=optimizer, schedule="cosine"))
 
 
 def test_pooling_none_is_a_strided_convolution():

@@ -7,9 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from click.testing import CliRunner
 
-from mnistcnn.cli import main
+from conftest import run_cli
 
 TIMEOUT = 300
 
@@ -54,8 +53,8 @@ def test_two_workers_train_one_model_and_only_the_chief_writes_it(tmp_path):
     assert story["strategy"] == "multi-worker" and story["replicas"] == 2
     # In line with one process training the same epoch (global batch 256 instead of 128).
     single = tmp_path / "single.h5"
-    result = CliRunner().invoke(main, ["train-final", "--preset", "baseline", "--epochs", "1", "--data", "sample",
-                                       "--output", str(single)])
+    result = run_cli("train-final", "--preset", "baseline", "--epochs", "1", "--data", "sample",
+                     "--output", str(single))
     assert result.exit_code == 0, result.output
     single_accuracy = json.loads(single.with_suffix(".json").read_text())["metrics"]["test"]["accuracy"]
     assert story["metrics"]["test"]["accuracy"] > 0.85
@@ -72,7 +71,7 @@ def test_multi_worker_without_a_usable_tf_config(tf_config, message, monkeypatch
         monkeypatch.delenv("TF_CONFIG", raising=False)
     else:
         monkeypatch.setenv("TF_CONFIG", tf_config)
-    result = CliRunner().invoke(main, ["train-final", "--strategy", "multi-worker", "--data", "sample",
-                                       "--output", str(tmp_path / "m.h5")])
+    result = run_cli("train-final", "--strategy", "multi-worker", "--data", "sample",
+                     "--output", str(tmp_path / "m.h5"))
     assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
     assert list(tmp_path.iterdir()) == []

@@ -133,3 +133,40 @@ def test_blank_and_tiny_images(tmp_path, image, message):
     image.save(path)
     with pytest.raises(InputError, match=message):
         preprocess_image(path)
+
+
+def photo_of(digit28: np.ndarray, seed: int, size: int = 480) -> bytes:
+    """A camera-like photo of an MNIST digit: dark-blue ink on grey paper lit unevenly,
+    sensor grain on every channel, saved as a JPEG."""
+    import io
+
+    rng = np.random.default_rng(seed)
+    side = size * 20 // 28
+    digit = np.asarray(Image.fromarray(digit28).resize((side, side), Image.Resampling.BICUBIC), dtype=np.float64)
+    coverage = np.zeros((size, size))
+    offset = (size - side) // 2
+    coverage[offset:offset + side, offset:offset + side] = np.clip(digit / 255, 0, 1)
+    rows, columns = np.mgrid[0:size, 0:size] / size
+    paper = 0.55 + 0.3 * (1 - (rows + columns) / 2)
+    ink = np.array([0.12, 0.16, 0.45])
+    colour = paper[..., None] * (1 - coverage[..., None]) + ink * coverage[..., None]
+    colour += rng.normal(0, 0.06, colour.shape)
+    buffer = io.BytesIO()
+    Image.fromarray((np.clip(colour, 0, 1) * 255).astype(np.uint8), "RGB").save(buffer, "JPEG", quality=70)
+    return buffer.getvalue()
+
+
+def test_camera_grain_does_not_widen_the_crop(tmp_path):
+    """Grain spread over a photo must not count as ink: the digit fills MNIST's 20 px box."""
+    from mnistcnn.data import SAMPLE_PATH
+
+    with np.load(SAMPLE_PATH) as sample:
+        digits = sample["x_test"][:8]
+    for index, digit in enumerate(digits):
+        path = tmp_path / f"photo-{index}.jpg"
+        path.write_bytes(photo_of(digit, seed=index))
+        seen = preprocess_image(path)
+        rows = np.flatnonzero(seen.max(axis=1) > 0.05)
+        columns = np.flatnonzero(seen.max(axis=0) > 0.05)
+        # MNIST fits the longer side of the digit to 20 px (a pixel more from anti-aliasing).
+        assert 19 <= max(np.ptp(rows), np.ptp(columns)) + 1 <= 21, index

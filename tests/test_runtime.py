@@ -29,3 +29,13 @@ def test_new_models_do_not_warn_of_retracing():
     assert RETRACING in stderr_of_new_models("keras"), (
         "TensorFlow no longer warns when new models are traced: drop the filter in runtime.py")
     assert RETRACING not in stderr_of_new_models("mnistcnn")
+
+
+def test_auto_precision_is_bfloat16_only_where_the_hardware_is_fast_at_it():
+    from mnistcnn.runtime import resolve_precision
+
+    assert resolve_precision("auto", flags={"avx2", "fma"}, gpus=0) == "float32"
+    assert resolve_precision("auto", flags={"avx2", "avx512_bf16"}, gpus=0) == "mixed_bfloat16"
+    assert resolve_precision("auto", flags={"amx_bf16"}, gpus=0) == "mixed_bfloat16"
+    assert resolve_precision("auto", flags=set(), gpus=1) == "mixed_bfloat16"
+    assert resolve_precision("float32", flags={"amx_bf16"}, gpus=1) == "float32"

@@ -1,11 +1,9 @@
 import json
 
 import pytest
-from click.testing import CliRunner
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, run_cli as run
 
-from mnistcnn import sweeping
-from mnistcnn.cli import main
+from mnistcnn import sweep_runner
 from mnistcnn.config import Config, field_names
 from mnistcnn.errors import UsageError
 from mnistcnn.models import build_model
@@ -30,10 +28,6 @@ def test_each_sweep_module_is_valid(sweep):
 def test_unknown_sweep_lists_the_known_ones():
     with pytest.raises(UsageError, match="pooling"):
         get_sweep("colour")
-
-
-def run(*arguments):
-    return CliRunner().invoke(main, [str(argument) for argument in arguments])
 
 
 def test_sweep_on_the_sample_writes_every_file_and_resumes(tmp_path, monkeypatch):
@@ -74,10 +68,12 @@ def test_a_preset_is_the_base_of_every_run(tmp_path):
     assert config["dropout"] == 0.1
 
 
-def test_the_baseline_sweep_config_is_the_one_the_committed_results_used():
-    # Changing it would make every committed sweep look incomplete and retrain it.
+def test_the_committed_sweeps_differ_from_the_default_sweep_only_by_their_random_split():
+    # Any other change would make every committed sweep look incomplete and retrain it. They
+    # predate writer splits: `--valid-split random` resumes them as complete (next test).
     committed = json.loads((PROJECT_ROOT / "experiments" / "pooling" / "sweep.json").read_text())["base_config"]
-    assert Config.from_dict(committed) == get_preset("baseline").with_changes(epochs=8, patience=8)
+    assert Config.from_dict(committed) == get_preset("baseline").with_changes(epochs=8, patience=8,
+                                                                               valid_split="random")
 
 
 @pytest.mark.parametrize("name", ["pooling", "learning_rate", "loss", "activation", "kernel_size"])
@@ -85,7 +81,7 @@ def test_the_committed_sweeps_resume_as_complete(name):
     # Rerunning the command that made them must train nothing, wherever MNIST lies,
     # although their config.json files predate fields added to the config since.
     info = json.loads((PROJECT_ROOT / "experiments" / name / "sweep.json").read_text())
-    runs = sweeping.plan_runs(get_sweep(name), Config.from_dict(info["base_config"]), info["values"],
+    runs = sweep_runner.plan_runs(get_sweep(name), Config.from_dict(info["base_config"]), info["values"],
                               info["repeats"], PROJECT_ROOT / "experiments" / name)
     data = "data: mnist (54000 train / 6000 valid / 10000 test) from /somewhere/else/mnist"
     assert len(runs) == len(info["values"]) * info["repeats"]
@@ -96,8 +92,8 @@ def test_the_committed_sweeps_resume_as_complete(name):
 
 def count_trainings(monkeypatch) -> list:
     trainings = []
-    real_execute = sweeping.execute_run
-    monkeypatch.setattr(sweeping, "execute_run", lambda run, *rest: trainings.append(run) or real_execute(run, *rest))
+    real_execute = sweep_runner.execute_run
+    monkeypatch.setattr(sweep_runner, "execute_run", lambda run, *rest: trainings.append(run) or real_execute(run, *rest))
     return trainings
 
 
@@ -174,32 +170,58 @@ def test_sweep_usage_errors(arguments, message, tmp_path):
     assert message in result.output and "Traceback" not in result.output
 
 
-def test_a_second_process_on_the_same_sweep_is_refused(tmp_path):
+# Each child tries to take the sweep folder's lock; the one that gets it holds it a moment.
+TAKE_THE_LOCK = """
+import sys, time
+from pathlib import Path
+from mnistcnn.errors import UsageError
+from mnistcnn.sweep_runner import sweep_lock
+try:
+    with sweep_lock(Path(sys.argv[1])):
+        print("got", flush=True)
+        time.sleep(float(sys.argv[2]))
+except UsageError as error:
+    print("refused", error, flush=True)
+"""
+
+
+def take_the_lock(sweep_dir, hold_seconds):
     import subprocess
     import sys
 
+    return subprocess.Popen([sys.executable, "-c", TAKE_THE_LOCK, str(sweep_dir), str(hold_seconds)],
+                            stdout=subprocess.PIPE, text=True)
+
+
+def test_two_processes_racing_for_one_sweep_folder_never_both_run(tmp_path):
+    for attempt in range(12):
+        racers = [take_the_lock(tmp_path / f"race-{attempt}", 0.5) for _ in range(2)]
+        outcomes = sorted(racer.communicate(timeout=60)[0].split()[0] for racer in racers)
+        assert outcomes == ["got", "refused"], attempt
+
+
+def test_a_killed_holder_releases_the_sweep_lock(tmp_path):
+    import signal
+
     sweep_dir = tmp_path / "pooling"
-    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    holder = take_the_lock(sweep_dir, 60)
     try:
-        sweep_dir.mkdir()
-        (sweep_dir / ".lock").write_text(str(holder.pid))
-        with pytest.raises(UsageError, match=f"in use by process {holder.pid}"):
-            with sweeping.sweep_lock(sweep_dir):
+        assert holder.stdout.readline().strip() == "got"
+        with pytest.raises(UsageError, match="in use by another mnistcnn process"):
+            with sweep_runner.sweep_lock(sweep_dir):
                 pass
     finally:
-        holder.kill()
+        holder.send_signal(signal.SIGKILL)
         holder.wait()
-    # Once its owner is gone the lock is stale and is taken over.
-    with sweeping.sweep_lock(sweep_dir):
-        assert (sweep_dir / ".lock").read_text() == str(__import__("os").getpid())
-    assert not (sweep_dir / ".lock").exists()
+    with sweep_runner.sweep_lock(sweep_dir):  # the kernel let go of it with the process
+        pass
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 5])
 def test_shards_partition_the_runs_exactly(tmp_path, count):
     sweep = get_sweep("learning_rate")
-    every = sweeping.plan_runs(sweep, Config(), sweep.values, 2, tmp_path)
-    shards = [sweeping.plan_runs(sweep, Config(), sweep.values, 2, tmp_path, (index, count))
+    every = sweep_runner.plan_runs(sweep, Config(), sweep.values, 2, tmp_path)
+    shards = [sweep_runner.plan_runs(sweep, Config(), sweep.values, 2, tmp_path, (index, count))
               for index in range(1, count + 1)]
     folders = [run.folder for shard in shards for run in shard]
     assert sorted(folders) == sorted(run.folder for run in every) and len(set(folders)) == len(every)
@@ -225,3 +247,21 @@ def test_sharded_sweep_merges_and_plots(tmp_path):
 def test_bad_shard(shard, tmp_path):
     result = run("sweep", "pooling", "--shard", shard, "--output-dir", tmp_path)
     assert result.exit_code == 2 and "--shard" in result.output
+
+
+def test_a_sweep_summary_with_two_seeds_has_their_mean_and_spread(tmp_path):
+    from mnistcnn.sweep_report import summarise
+
+    def run_of(seed, accuracy):
+        metrics = {"seed": seed, "best_valid_accuracy": accuracy + 0.001, "final_valid_accuracy": accuracy,
+                   "final_valid_loss": 0.05, "test_accuracy": accuracy, "epochs": 2, "seconds": 10.0,
+                   "parameters": 1000, "valid_images": 1000}
+        return {"metrics": metrics}
+
+    [row] = summarise({"max": [run_of(0, 0.980), run_of(1, 0.990)]})
+    assert row["repeats"] == 2
+    assert row["final_valid_accuracy_mean"] == pytest.approx(0.985)
+    assert row["final_valid_accuracy_std"] == pytest.approx(0.005)  # population std of two values
+    # The seeds share one validation split: its 1,000 images are counted once.
+    assert (row["final_valid_accuracy_low"], row["final_valid_accuracy_high"]) == pytest.approx((0.9754, 0.9909),
+                                                                                                 abs=1e-4)

@@ -17,8 +17,6 @@ from mnistcnn.config import CHOICES, Config, field_names
 from mnistcnn.errors import InputError, UsageError
 from mnistcnn.presets import PRESETS, describe, get_preset
 
-SWEEP_EPOCHS = 8
-
 DATA_HELP = (
     "Where MNIST comes from: auto, mnist, sample, or a folder of IDX files / a mnist.npz."
     "  [env var: MNISTCNN_DATA; default: auto]"
@@ -96,26 +94,50 @@ def data_option(function):
                         metavar="SRC", help=DATA_HELP)(function)
 
 
-def config_options(function):
-    """`--preset` and one option per config field; a field given overrides the preset."""
-    defaults = Config()
-    for name in reversed(field_names()):
-        default = getattr(defaults, name)
-        flag = name.replace("_", "-")
-        if isinstance(default, bool):
-            function = click.option(f"--{flag}/--no-{flag}", name, default=None,
-                                    help=CONFIG_HELP[name])(function)
-            continue
-        kind = click.Choice(CHOICES[name]) if name in CHOICES else type(default)
-        function = click.option(f"--{flag}", name, type=kind, default=None,
-                                help=f"{CONFIG_HELP[name]}  [config default: {default}]")(function)
-    presets_help = "; ".join(f"{name}: {describe(name)}" for name in PRESETS)
-    return click.option("--preset", type=click.Choice(list(PRESETS)), default="final", show_default=True,
-                        help=f"Starting settings ({presets_help}).")(function)
+def model_file_option(verb: str):
+    """--model-file; by default models/mnistcnn.h5 here, else the installed checkout's (storage.py)."""
+    def resolve(context, parameter, value):
+        from mnistcnn.storage import default_model_path
+
+        return value if value is not None else default_model_path()
+
+    return click.option("--model-file", type=click.Path(dir_okay=False, path_type=Path), envvar="MNISTCNN_MODEL",
+                        default=None, callback=resolve, is_eager=False, expose_value=True,
+                        help=f"The Keras .h5 model to {verb}.  [env var: MNISTCNN_MODEL; default: "
+                             "models/mnistcnn.h5 here, else the one committed with mnistcnn]")
+
+
+def config_options(default_preset: str = "final"):
+    """`--preset` and one option per config field; a field given overrides the preset.
+
+    Each option's help shows what the default preset gives it, which is what runs when
+    the option and --preset are both left out."""
+    preset_config = get_preset(default_preset)
+
+    def decorate(function):
+        for name in reversed(field_names()):
+            default = getattr(preset_config, name)
+            flag = name.replace("_", "-")
+            shown = f"{CONFIG_HELP[name]}  [{default_preset} preset: {default}]"
+            if isinstance(default, bool):
+                function = click.option(f"--{flag}/--no-{flag}", name, default=None, help=shown)(function)
+                continue
+            kind = click.Choice(CHOICES[name]) if name in CHOICES else type(default)
+            function = click.option(f"--{flag}", name, type=kind, default=None, help=shown)(function)
+        presets_help = "; ".join(f"{name}: {describe(name)}" for name in PRESETS)
+        return click.option("--preset", type=click.Choice(list(PRESETS)), default=default_preset, show_default=True,
+                            help=f"Starting settings ({presets_help}).")(function)
+
+    return decorate
 
 
 def config_from(preset: str, options: dict) -> Config:
     return get_preset(preset).with_changes(**{name: value for name, value in options.items() if value is not None})
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 epoch`, `3 epochs`."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def status(message: str) -> None:
@@ -140,7 +162,7 @@ def check_devices_command(as_json):
 
 
 @main.command("train-final")
-@config_options
+@config_options()
 @data_option
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("models/mnistcnn.h5"),
               show_default=True, help="Where to save the model (.h5); its story goes beside it as .json.")
@@ -158,7 +180,8 @@ def train_final_command(preset, data_source, output, overwrite, ensemble, strate
     config = config_from(preset, options)
     from mnistcnn.data import load_dataset
     from mnistcnn.distribution import is_chief, make_strategy
-    from mnistcnn.final import seed_report, train_final
+    from mnistcnn.final import train_final
+    from mnistcnn.model_report import seed_report
 
     distribution = make_strategy(strategy)
     dataset = load_dataset(data_source, config.valid_fraction, config.seed, config.valid_split)
@@ -167,7 +190,7 @@ def train_final_command(preset, data_source, output, overwrite, ensemble, strate
     story = train_final(config, dataset, output, overwrite=overwrite, strategy=distribution,
                         strategy_name=strategy, ensemble=ensemble)
     if ensemble == 1:
-        what = f"{story['epochs_run']} epochs, best {story['best_epoch']}"
+        what = f"{plural(story['epochs_run'], 'epoch')}, best {story['best_epoch']}"
     else:
         what = f"an ensemble of {ensemble}"
         for number, member in enumerate(story["members"], start=1):
@@ -181,56 +204,30 @@ def train_final_command(preset, data_source, output, overwrite, ensemble, strate
 
 
 @main.command("evaluate")
-@click.option("--model-file", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("models/mnistcnn.h5"), show_default=True, help="The Keras .h5 model to evaluate.")
+@model_file_option("evaluate")
 @data_option
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the confusion matrix, per-class scores and hardest mistakes.  "
                    "[default: MODEL-report beside the model]")
+@click.option("--overwrite", is_flag=True,
+              help="Replace a report folder even when it holds a report made from other data.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON object.")
-def evaluate_command(model_file, data_source, report_dir, as_json):
-    """Report loss and accuracy on train, valid and test, and where the model fails."""
-    from mnistcnn.data import load_dataset
-    from mnistcnn.evaluation import evaluate, write_report
-    from mnistcnn.final import seed_report
-    from mnistcnn.storage import load_model, read_story, story_describes
+def evaluate_command(model_file, data_source, report_dir, overwrite, as_json):
+    """Report loss and accuracy (with 95% intervals) on train, valid and test, accuracy
+    by writer series, and where the model fails."""
+    from mnistcnn import model_report
 
-    model = load_model(model_file)
-    story = read_story(model_file) or {}
-    if story and not story_describes(model_file, story):
-        status(f"warning: {model_file.with_suffix('.json')} does not describe {model_file} (its checksum differs, "
-               "as after an interrupted save); using the default validation split")
-        story = {}
-    # Rebuild the validation split the model was trained with, so "valid" stays held out.
-    trained_with = Config.from_dict(story.get("config", {}))
-    dataset = load_dataset(data_source, trained_with.valid_fraction, trained_with.seed, trained_with.valid_split)
-    status(dataset.describe())
-    metrics, probabilities = evaluate(model, dataset)
-    from mnistcnn.ensemble import members
-
-    member_metrics = [evaluate(member, dataset)[0] for member in members(model)]
-    if "test" in probabilities:
-        report_dir = report_dir or model_file.with_name(f"{model_file.stem}-report")
-        written = write_report(report_dir, dataset, probabilities["test"])
-        status(f"report: {', '.join(str(path) for path in written)}")
-    else:
-        status("no test split in this data source: no report written")
-    if as_json:
-        extra = {"members": member_metrics} if member_metrics else {}
-        click.echo(json.dumps({"model": str(model_file), "data": dataset.describe().removeprefix("data: "),
-                               **metrics, **extra}, indent=2))
-        return
-    for number, member in enumerate(member_metrics, start=1):
-        click.echo(f"member {number}:\n{seed_report(member)}")
-    if member_metrics:
-        click.echo(f"ensemble of {len(member_metrics)}:")
-    click.echo(seed_report(metrics))
+    result = model_report.evaluate_model(model_file, data_source, report_dir, overwrite, status=status)
+    for note in result["notes"]:
+        status(f"note: {note}")
+    if result["report"]:
+        status(f"report: {', '.join(str(path) for path in result['report'])}")
+    click.echo(model_report.as_json(result) if as_json else model_report.format_evaluation(result))
 
 
 @main.command("predict")
 @click.argument("images", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--model-file", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("models/mnistcnn.h5"), show_default=True, help="The Keras .h5 model to use.")
+@model_file_option("use")
 @click.option("--top-k", type=click.IntRange(1, 10), default=1, show_default=True,
               help="Show the K most likely digits.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per image.")
@@ -268,7 +265,7 @@ def predict_command(images, model_file, top_k, as_json, save_preprocessed, kaggl
     for error in errors:
         click.echo(f"Error: {error}", err=True)
     if as_json:
-        click.echo(json.dumps([prediction.to_dict() for prediction in predictions], indent=2))
+        click.echo(json.dumps([prediction.to_dict(top_k) for prediction in predictions], indent=2))
     else:
         for prediction in predictions:
             ranked = ", ".join(f"{digit} ({probability:.3f})" for digit, probability in prediction.top(top_k))
@@ -280,93 +277,39 @@ def predict_command(images, model_file, top_k, as_json, save_preprocessed, kaggl
 @main.command("sweep")
 @click.argument("name")
 @click.option("--values", default=None, metavar="A,B,C", help="Values to try instead of the sweep's own.")
-@click.option("--preset", type=click.Choice(list(PRESETS)), default="baseline", show_default=True,
-              help="Settings every value is tried with (see train-final --help).")
-@click.option("--epochs", type=click.IntRange(min=1), default=None,
-              help="Epochs per run, without early stopping.  [default: 8 for baseline, else the preset's own]")
-@click.option("--architecture", type=click.Choice(CHOICES["architecture"]), default=None,
-              help="Network every value is tried on.  [default: the preset's]")
+@config_options("baseline")
 @data_option
-@click.option("--repeats", type=click.IntRange(min=1), default=1, show_default=True, help="Seeds per value; plots show mean and spread.")
+@click.option("--repeats", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Seeds per value; plots show mean and spread.")
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("experiments"),
               show_default=True, help="Where the sweep's folder goes.")
-@click.option("--augment", is_flag=True, help="Augment training images in every run (see train-final --help).")
 @click.option("--force", is_flag=True, help="Retrain values whose results already exist.")
 @click.option("--shard", default=None, metavar="K/N",
               help="Run only every N-th run of the sweep, starting at the K-th, so N machines share it.")
 @strategy_option(("auto", "default", "mirrored"), " Several machines share a sweep with --shard.")
-def sweep_command(name, values, preset, epochs, architecture, data_source, repeats, output_dir, augment, force,
-                  shard, strategy):
+def sweep_command(name, values, preset, data_source, repeats, output_dir, force, shard, strategy, **options):
     """Train one model per value of a hyperparameter and compare them.
 
-    NAME is a sweep (see `mnistcnn sweep list`), or `all` to run every sweep.
+    NAME is a sweep (see `mnistcnn sweep list`), or `all` to run every sweep. Every
+    other setting can be given as on train-final; each run trains a fixed --epochs
+    (8 with the baseline preset, else the preset's own) without early stopping.
     Results go to OUTPUT_DIR/NAME/: a folder per value and seed, summary.csv,
     accuracy.png, loss.png and README.md. Rerunning resumes where it stopped.
     With --shard K/N, copy the shards' folders together and run `mnistcnn plot`.
     """
-    from mnistcnn.sweeps import RESERVED_NAMES, all_sweeps, get_sweep
+    from mnistcnn import sweep_plan
 
     if name == "list":
-        for sweep in all_sweeps():
-            click.echo(f"{sweep.name:14} {sweep.field:14} {', '.join(map(str, sweep.values))}")
+        click.echo(sweep_plan.list_text())
         return
-    sweeps = all_sweeps() if name == "all" else [get_sweep(name)]
-    if values is not None and name in RESERVED_NAMES:
-        raise UsageError("--values needs a single sweep, not all; e.g. mnistcnn sweep pooling --values max,none")
-    shard_index, shard_count = parse_shard(shard) if shard else (1, 1)
-    base = get_preset(preset)
-    # The baseline's 12 epochs suit one model; 8 are enough for a sweep's curves to separate.
-    epochs = epochs or (SWEEP_EPOCHS if preset == "baseline" else base.epochs)
-    base = base.with_changes(architecture=architecture or base.architecture, epochs=epochs, patience=epochs,
-                             augment=augment or base.augment)
-    chosen = {sweep.name: parse_values(sweep.field, values) if values else sweep.values for sweep in sweeps}
-    for sweep in sweeps:
-        # Check every config before the first minute of training is spent.
-        for value in chosen[sweep.name]:
-            base.with_changes(**{sweep.field: value})
-
-    from mnistcnn.data import load_dataset
-    from mnistcnn.devices import check_devices
-    from mnistcnn.distribution import make_strategy
-    from mnistcnn.sweeping import check_before_training, run_sweep
-
-    distribution = make_strategy(strategy)
-    hardware = check_devices()
-    status(f"devices: {hardware['device']}")
-    dataset = load_dataset(data_source, base.valid_fraction, base.seed, base.valid_split)
-    base = base.with_changes(valid_split=dataset.valid_split)
-    status(dataset.describe())
-    for sweep in sweeps:
-        check_before_training(sweep, base, chosen[sweep.name], repeats, output_dir, dataset.describe(), force,
-                              (shard_index, shard_count))
-    command = " ".join(["mnistcnn", *sys.argv[1:]]) if sys.argv[0].endswith("mnistcnn") else ""
-    for sweep in sweeps:
-        try:
-            folder = run_sweep(sweep, base, chosen[sweep.name], repeats, dataset, output_dir,
-                               force=force, hardware=hardware, command=command,
-                               shard=(shard_index, shard_count), strategy=distribution)
-        except KeyboardInterrupt:
-            sys.exit(130)
-        click.echo(f"{sweep.name}: results in {folder}")
-
-
-def parse_shard(text: str) -> tuple[int, int]:
+    plan = sweep_plan.plan_sweeps(name, values, preset, options)
     try:
-        index, count = (int(part) for part in text.split("/"))
-    except ValueError:
-        raise UsageError(f"--shard '{text}' is not K/N; e.g. --shard 1/3 for the first of three machines") from None
-    if not 1 <= index <= count:
-        raise UsageError(f"--shard {text}: K must be between 1 and N; e.g. --shard 2/3")
-    return index, count
-
-
-def parse_values(field: str, text: str) -> tuple:
-    from mnistcnn.config import parse_value
-
-    items = [item.strip() for item in text.split(",")]
-    if not all(items):
-        raise UsageError(f"--values '{text}' has an empty item; separate values with commas, e.g. 1e-3,1e-2")
-    return tuple(parse_value(field, item) for item in items)
+        folders = sweep_plan.run_planned(plan, data_source, repeats, output_dir, force,
+                                         sweep_plan.parse_shard(shard), strategy, status)
+    except KeyboardInterrupt:
+        sys.exit(130)  # the runner has said what finished and how to resume
+    for folder in folders:
+        click.echo(sweep_plan.result_text(folder))
 
 
 @main.command("plot")

@@ -11,6 +11,10 @@ from dataclasses import dataclass
 
 from mnistcnn.errors import UsageError
 
+# What every network takes and gives: a 28x28 grey image, one probability per digit.
+INPUT_SHAPE = (28, 28, 1)
+NUM_CLASSES = 10
+
 ARCHITECTURES = ("mlp", "baseline", "deep", "strided", "m3")
 POOLINGS = ("max", "average", "none")
 ACTIVATIONS = ("relu", "elu", "selu", "tanh", "sigmoid", "gelu", "swish", "leaky_relu")

@@ -3,7 +3,6 @@
 The Keras sweeps seed's `cpu_gpu.py`, as a function that returns data.
 """
 
-import os
 import time
 
 MATRIX_SIZE = 1000
@@ -16,7 +15,7 @@ def check_devices() -> dict:
         {"device" (one line), "tensorflow", "keras", "devices": [{"name", "type"}], "gpu_available",
          "placements": [{"device", "ran_on", "seconds"}]}
     """
-    from mnistcnn.runtime import cpu_model, import_keras
+    from mnistcnn.runtime import device_description, import_keras
 
     keras = import_keras()
     import tensorflow as tf
@@ -36,9 +35,8 @@ def check_devices() -> dict:
             seconds = time.perf_counter() - start
         placements.append({"device": device.name, "ran_on": product.device, "seconds": round(seconds, 5)})
     gpus = [device for device in physical if device.device_type == "GPU"]
-    cores = os.cpu_count()
     return {
-        "device": f"{len(gpus)} GPU(s)" if gpus else f"CPU: {cpu_model()}, {cores} cores, no GPU",
+        "device": device_description(),
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
         "devices": [{"name": device.name, "type": device.device_type} for device in physical],
@@ -49,7 +47,8 @@ def check_devices() -> dict:
 
 def format_report(report: dict) -> str:
     """The report as lines a person reads."""
-    lines = [f"TensorFlow {report['tensorflow']}, Keras {report['keras']}", "Devices TensorFlow sees:"]
+    lines = [f"TensorFlow {report['tensorflow']}, Keras {report['keras']}", f"Training runs on: {report['device']}",
+             "Devices TensorFlow sees:"]
     lines += [f"  {device['type']:4} {device['name']}" for device in report["devices"]]
     if report["gpu_available"]:
         lines.append("A GPU is visible: TensorFlow will run operations on it by default.")

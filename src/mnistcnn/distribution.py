@@ -31,15 +31,14 @@ def make_strategy(name: str):
         raise UsageError(f"unknown strategy '{name}'; choose one of: {', '.join(STRATEGIES)}")
     if name == "multi-worker":
         _check_tf_config()
-    from mnistcnn.runtime import import_keras
+    from mnistcnn.runtime import gpu_count, import_keras
 
     import_keras()
     import tensorflow as tf
 
     if name == "multi-worker":
         return tf.distribute.MultiWorkerMirroredStrategy()
-    gpus = tf.config.list_logical_devices("GPU")
-    if name == "mirrored" or (name == "auto" and len(gpus) > 1):
+    if name == "mirrored" or (name == "auto" and gpu_count() > 1):
         return tf.distribute.MirroredStrategy()
     return tf.distribute.get_strategy()
 

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
+from mnistcnn.config import NUM_CLASSES
 from mnistcnn.data import Dataset
+from mnistcnn.statistics import wilson_interval
+from mnistcnn.writers import SERIES_NAMES, Writers
 
 SPLITS = ("train", "valid", "test")
-NUM_CLASSES = 10
 HARDEST_COUNT = 25
 EPSILON = 1e-7  # the clipping Keras uses in its cross-entropy
 
@@ -25,10 +27,29 @@ def split_metrics(probabilities: np.ndarray, labels: np.ndarray) -> dict:
     """{"n", "accuracy", "loss"} of predictions against integer labels."""
     labels = np.asarray(labels, dtype=np.int64)
     picked = np.clip(probabilities[np.arange(len(labels)), labels], EPSILON, 1.0)
+    correct = int(np.sum(probabilities.argmax(axis=1) == labels))
     return {
         "n": int(len(labels)),
-        "accuracy": float(np.mean(probabilities.argmax(axis=1) == labels)),
+        "accuracy": correct / len(labels),
+        "interval": list(wilson_interval(correct, len(labels))),  # 95%, Wilson
         "loss": float(-np.mean(np.log(picked))),
+    }
+
+
+def by_writer(probabilities: np.ndarray, labels: np.ndarray, writers: Writers) -> dict:
+    """Accuracy by NIST series (employees, students) and how many writers the model
+    misread at least one digit of."""
+    correct = probabilities.argmax(axis=1) == np.asarray(labels, dtype=np.int64)
+    series = {}
+    for group, name in enumerate(SERIES_NAMES):
+        members = writers.group == group
+        count, right = int(members.sum()), int(correct[members].sum())
+        series[name] = {"n": count, "accuracy": right / count if count else float("nan"),
+                        "interval": list(wilson_interval(right, count))}
+    return {
+        "series": series,
+        "writers": int(len(np.unique(writers.writer))),
+        "writers_with_errors": int(len(np.unique(writers.writer[~correct]))),
     }
 
 
@@ -77,8 +98,10 @@ def hardest_mistakes(probabilities: np.ndarray, labels: np.ndarray, count: int =
     return wrong[np.argsort(-confidence, kind="stable")][:count]
 
 
-def write_report(report_dir: Path, dataset: Dataset, test_probabilities: np.ndarray) -> list[Path]:
+def write_report(report_dir: Path, dataset: Dataset, test_probabilities: np.ndarray, about: str) -> list[Path]:
     """Confusion matrix (CSV, PNG), per-class scores (CSV) and the hardest test mistakes (PNG, CSV).
+
+    `about` names the model and data in the figures' titles.
 
     Returns:
         The files written.
@@ -109,11 +132,12 @@ def write_report(report_dir: Path, dataset: Dataset, test_probabilities: np.ndar
                        ("hardest_mistakes.csv", hardest_rows)):
         write_csv(report_dir / name, rows)
         written.append(report_dir / name)
-    written.append(plots.plot_confusion_matrix(matrix, report_dir / "confusion_matrix.png"))
+    written.append(plots.plot_confusion_matrix(matrix, report_dir / "confusion_matrix.png",
+                                               title=f"Confusion matrix, test set\n{about}"))
     written.append(plots.plot_image_grid(
         dataset.x_test[hardest, :, :, 0],
         [f"true {labels[i]} -> {predicted[i]}\n{test_probabilities[i, predicted[i]]:.1%}" for i in hardest],
         report_dir / "hardest_mistakes.png",
-        title="Most confidently wrong test images",
+        title=f"Most confidently wrong test images\n{about}",
     ))
     return written

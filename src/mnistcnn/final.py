@@ -1,6 +1,5 @@
 """`train-final`: train the model users keep, measure it, save it with its story."""
 
-import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -9,7 +8,7 @@ from mnistcnn import __version__
 from mnistcnn.config import Config
 from mnistcnn.data import Dataset
 from mnistcnn.errors import UsageError
-from mnistcnn.runtime import cpu_model
+from mnistcnn.runtime import device_description
 from mnistcnn.storage import read_story, save_model
 
 DEFAULT_MODEL_PATH = Path("models") / "mnistcnn.h5"
@@ -131,8 +130,9 @@ def _trained_member(config: Config, dataset: Dataset, path: Path, strategy, inde
 
 
 def _accuracy_and_loss(metrics: dict) -> dict:
-    """What a story keeps of each split's metrics."""
-    return {name: {"accuracy": values["accuracy"], "loss": values["loss"]} for name, values in metrics.items()}
+    """What a story keeps of each split's metrics: accuracy with its 95% interval, loss, images."""
+    kept = ("n", "accuracy", "interval", "loss")
+    return {name: {key: values[key] for key in kept if key in values} for name, values in metrics.items()}
 
 
 def _provenance(config: Config, dataset: Dataset, model, strategy, strategy_name: str) -> dict:
@@ -145,7 +145,7 @@ def _provenance(config: Config, dataset: Dataset, model, strategy, strategy_name
         "data": dataset.facts(),
         "strategy": strategy_name,
         "replicas": strategy.num_replicas_in_sync if strategy is not None else 1,
-        "device": "GPU" if tf.config.list_physical_devices("GPU") else f"CPU ({cpu_model()}, {os.cpu_count()} cores)",
+        "device": device_description(),
         "versions": {
             "mnistcnn": __version__,
             "tensorflow": tf.__version__,
@@ -156,13 +156,3 @@ def _provenance(config: Config, dataset: Dataset, model, strategy, strategy_name
         "command": " ".join(["mnistcnn", *sys.argv[1:]]),
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-
-
-def seed_report(metrics: dict) -> str:
-    """The deep-CNN seed's two lines: accuracy and loss on train, valid and test."""
-    lines = []
-    for quantity in ("accuracy", "loss"):
-        values = "  ".join(f"{name} {metrics[name][quantity]:.4f}" for name in ("train", "valid", "test")
-                           if name in metrics)
-        lines.append(f"{quantity.capitalize():>9}: {values}")
-    return "\n".join(lines)

@@ -9,15 +9,13 @@ raised while building, before any training.
 from dataclasses import dataclass
 from typing import Callable
 
-from mnistcnn.config import Config
+from mnistcnn.config import INPUT_SHAPE, NUM_CLASSES, Config
 from mnistcnn.errors import UsageError
 from mnistcnn.runtime import import_keras
 
 keras = import_keras()
 from keras import layers  # noqa: E402
 
-INPUT_SHAPE = (28, 28, 1)
-NUM_CLASSES = 10
 # Augmentation strengths that keep a digit a digit: a 6 turned by 45 degrees starts
 # to look like something else, and MNIST digits are already size-normalised and centred.
 ROTATION_DEGREES = 10

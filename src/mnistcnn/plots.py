@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 
 from mnistcnn.files import atomic_path  # noqa: E402
@@ -29,17 +30,31 @@ def plot_curves(curves: dict, metric: str, title: str, path: Path) -> Path:
             epoch; std may be None for a single run, else it is drawn as a band.
         metric: "accuracy" or "loss", for the axis label.
     """
+    return _save(curves_figure(curves, metric, title), path)
+
+
+def curves_figure(curves: dict, metric: str, title: str):
+    """The figure `plot_curves` saves. Every epoch is marked, so a short run (one or two
+    epochs, what people try first) still shows its points."""
     figure, axes = plt.subplots(figsize=(8, 5))
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    longest = 1
     for index, (label, splits) in enumerate(curves.items()):
         colour = colours[index % len(colours)]
-        for split, style in (("train", "--"), ("valid", "-")):
+        for split, style, marker in (("train", "--", "s"), ("valid", "-", "o")):
             mean, std = splits[split]
             epochs = np.arange(1, len(mean) + 1)
-            axes.plot(epochs, mean, style, color=colour, label=f"{label} ({split})")
+            longest = max(longest, len(mean))
+            axes.plot(epochs, mean, style, marker=marker, markersize=4 if len(mean) <= 30 else 0,
+                      color=colour, label=f"{label} ({split})")
             if std is not None:
                 mean, std = np.asarray(mean), np.asarray(std)
                 axes.fill_between(epochs, mean - std, mean + std, color=colour, alpha=0.15, linewidth=0)
+    axes.set_xlim(0.5, longest + 0.5)
+    if longest <= 20:
+        axes.set_xticks(range(1, longest + 1))
+    else:
+        axes.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     axes.set_xlabel("epoch")
     axes.set_ylabel(metric)
     axes.set_title(title)
@@ -47,10 +62,10 @@ def plot_curves(curves: dict, metric: str, title: str, path: Path) -> Path:
         axes.set_yscale("log")
     axes.grid(alpha=0.3)
     axes.legend(fontsize="small", ncol=2)
-    return _save(figure, path)
+    return figure
 
 
-def plot_confusion_matrix(matrix: np.ndarray, path: Path) -> Path:
+def plot_confusion_matrix(matrix: np.ndarray, path: Path, title: str = "Confusion matrix (test set)") -> Path:
     figure, axes = plt.subplots(figsize=(6.5, 5.5))
     # A log scale keeps the few mistakes visible beside the large diagonal.
     image = axes.imshow(np.log1p(matrix), cmap="Blues")
@@ -64,7 +79,7 @@ def plot_confusion_matrix(matrix: np.ndarray, path: Path) -> Path:
     axes.set_yticks(range(10))
     axes.set_xlabel("predicted digit")
     axes.set_ylabel("true digit")
-    axes.set_title("Confusion matrix (test set)")
+    axes.set_title(title, fontsize=9)
     return _save(figure, path)
 
 

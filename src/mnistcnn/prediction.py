@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnistcnn.errors import InputError, UsageError
+from mnistcnn.errors import InputError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm"}
 
@@ -23,8 +23,11 @@ class Prediction:
         order = np.argsort(self.probabilities)[::-1][:count]
         return [(int(digit), self.probabilities[digit]) for digit in order]
 
-    def to_dict(self) -> dict:
+    def to_dict(self, top_k: int = 1) -> dict:
+        """The JSON of `predict --json`: the digit, its probability, the `top_k` most likely
+        digits with theirs, and all ten probabilities."""
         return {"file": self.file, "digit": self.digit, "probability": self.probabilities[self.digit],
+                "top": [{"digit": digit, "probability": probability} for digit, probability in self.top(top_k)],
                 "probabilities": self.probabilities}
 
 

@@ -75,15 +75,29 @@ def cpu_model() -> str:
     return _cpuinfo("model name") or platform.processor() or platform.machine()
 
 
-def resolve_precision(precision: str) -> str:
-    """Turn "auto" into "mixed_bfloat16" on hardware that gains from it, else "float32"."""
-    if precision != "auto":
-        return precision
-    if cpu_flags() & set(BFLOAT16_CPU_FLAGS):
-        return "mixed_bfloat16"
+def gpu_count() -> int:
+    """How many GPUs TensorFlow sees: the one place that asks."""
+    import_keras()
     import tensorflow as tf
 
-    return "mixed_bfloat16" if tf.config.list_physical_devices("GPU") else "float32"
+    return len(tf.config.list_physical_devices("GPU"))
+
+
+def device_description() -> str:
+    """What training runs on, in one line, e.g. `CPU: AMD EPYC, 2 cores, no GPU` or `1 GPU(s)`."""
+    gpus = gpu_count()
+    return f"{gpus} GPU(s)" if gpus else f"CPU: {cpu_model()}, {os.cpu_count()} cores, no GPU"
+
+
+def resolve_precision(precision: str, flags: set[str] | None = None, gpus: int | None = None) -> str:
+    """Turn "auto" into "mixed_bfloat16" on hardware that gains from it (a GPU, or a CPU with
+    AMX or AVX-512 BF16), else "float32". `flags` and `gpus` default to this machine's."""
+    if precision != "auto":
+        return precision
+    flags = cpu_flags() if flags is None else flags
+    if flags & set(BFLOAT16_CPU_FLAGS):
+        return "mixed_bfloat16"
+    return "mixed_bfloat16" if (gpu_count() if gpus is None else gpus) else "float32"
 
 
 def prepare(seed: int, precision: str, deterministic: bool = False) -> str:

@@ -13,10 +13,29 @@ import logging
 from contextlib import contextmanager
 from pathlib import Path
 
+from mnistcnn.config import INPUT_SHAPE
 from mnistcnn.errors import InputError
 from mnistcnn.files import atomic_path, atomic_write_text
 
-EXPECTED_INPUT_SHAPE = (28, 28, 1)
+DEFAULT_MODEL = Path("models") / "mnistcnn.h5"
+# The committed model of the checkout the package is installed from (pip install -e .).
+CHECKOUT_MODEL = Path(__file__).resolve().parents[2] / DEFAULT_MODEL
+
+
+def default_model_path() -> Path:
+    """models/mnistcnn.h5 under the working folder if there is one, else the committed model
+    of the checkout mnistcnn is installed from, so commands work from any folder.
+
+    Raises:
+        InputError: neither exists; the message says where it looked.
+    """
+    for candidate in (DEFAULT_MODEL, CHECKOUT_MODEL):
+        if candidate.is_file():
+            return candidate
+    raise InputError(
+        f"no model file at {DEFAULT_MODEL} nor {CHECKOUT_MODEL}; train one with `mnistcnn train-final`, "
+        "or pass --model-file (or set MNISTCNN_MODEL)"
+    )
 
 
 def story_path(model_path: Path) -> Path:
@@ -110,7 +129,7 @@ def load_model(path: Path):
             "`mnistcnn train-final`"
         ) from None
     input_shape = tuple(model.input_shape[1:]) if not isinstance(model.input_shape, list) else None
-    if input_shape != EXPECTED_INPUT_SHAPE:
+    if input_shape != INPUT_SHAPE:
         raise InputError(
             f"{path} takes input of shape {model.input_shape}, expected (None, 28, 28, 1); "
             "pass a model trained on 28x28 grayscale digits"

@@ -4,12 +4,14 @@
 """
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 
 from mnistcnn.errors import InputError
 from mnistcnn.files import atomic_write_text, read_csv_columns, write_csv
+from mnistcnn.statistics import format_interval, wilson_interval
 
 SUMMARY_COLUMNS = ("best_valid_accuracy", "final_valid_accuracy", "final_valid_loss",
                    "test_accuracy", "epochs", "seconds", "parameters")
@@ -37,7 +39,19 @@ def _mean_std(series: list[list[float]]) -> tuple[list, list | None]:
     return stacked.mean(axis=0).tolist(), std
 
 
+def valid_images(metrics: dict) -> int:
+    """How many validation images a run was scored on (runs made before this was recorded
+    say it only in their data line, e.g. `mnist (54000 train / 6000 valid / ...)`)."""
+    if "valid_images" in metrics:
+        return metrics["valid_images"]
+    found = re.search(r"(\d+) valid", metrics.get("data", ""))
+    return int(found.group(1)) if found else 0
+
+
 def summarise(runs: dict) -> list[dict]:
+    """Each value's mean and spread of every summary column, and the 95% interval of its
+    mean final validation accuracy. A sweep's seeds share one validation split, so the
+    interval counts its images once: repeats steady the mean, they add no new images."""
     rows = []
     for value, group in runs.items():
         row = {"value": value, "repeats": len(group)}
@@ -45,6 +59,9 @@ def summarise(runs: dict) -> list[dict]:
             numbers = np.array([run["metrics"][column] for run in group], dtype=float)
             row[f"{column}_mean"] = float(numbers.mean())
             row[f"{column}_std"] = float(numbers.std())
+        count = min(valid_images(run["metrics"]) for run in group)
+        correct = round(row["final_valid_accuracy_mean"] * count)
+        row["final_valid_accuracy_low"], row["final_valid_accuracy_high"] = wilson_interval(correct, count)
         rows.append(row)
     return rows
 
@@ -67,7 +84,8 @@ def write_sweep_report(sweep_dir: Path) -> list[Path]:
     if not runs:
         raise InputError(f"{sweep_dir} has no complete runs yet; run `mnistcnn sweep {info['name']}`")
     rows = summarise(runs)
-    header = ["value", "repeats"] + [f"{c}_{s}" for c in SUMMARY_COLUMNS for s in ("mean", "std")]
+    header = ["value", "repeats"] + [f"{c}_{s}" for c in SUMMARY_COLUMNS for s in ("mean", "std")] + [
+        "final_valid_accuracy_low", "final_valid_accuracy_high"]
     write_csv(sweep_dir / "summary.csv", [header] + [[_format(row[key]) for key in header] for row in rows])
 
     written = [sweep_dir / "summary.csv"]
@@ -87,9 +105,50 @@ def write_sweep_report(sweep_dir: Path) -> list[Path]:
 
 
 def _mean_and_spread(row: dict, column: str) -> str:
-    """'0.9890 ± 0.0004', or 'n/a' where the data had no such split (Kaggle's train.csv)."""
+    """'0.9890 ± 0.0004' over several seeds, '0.9890' for one, or 'n/a' where the data had no
+    such split (Kaggle's train.csv)."""
     mean, std = row[f"{column}_mean"], row[f"{column}_std"]
-    return "n/a" if np.isnan(mean) else f"{mean:.4f} ± {std:.4f}"
+    if np.isnan(mean):
+        return "n/a"
+    return f"{mean:.4f} ± {std:.4f}" if row["repeats"] > 1 else f"{mean:.4f}"
+
+
+def _interval(row: dict) -> str:
+    return format_interval((row["final_valid_accuracy_low"], row["final_valid_accuracy_high"]))
+
+
+def winner_and_ties(rows: list[dict]) -> tuple[dict, list[dict]]:
+    """The winner by mean best validation accuracy, and the other values whose final
+    validation interval overlaps the winner's: at this size the sweep cannot tell them apart."""
+    winner = max(rows, key=lambda row: row["best_valid_accuracy_mean"])
+    ties = [row for row in rows if row is not winner
+            and row["final_valid_accuracy_high"] >= winner["final_valid_accuracy_low"]
+            and row["final_valid_accuracy_low"] <= winner["final_valid_accuracy_high"]]
+    return winner, ties
+
+
+def _winner_sentence(rows: list[dict]) -> str:
+    winner, ties = winner_and_ties(rows)
+    sentence = (f"Winner by mean best validation accuracy: **{winner['value']}** "
+                f"({winner['best_valid_accuracy_mean']:.4f}). ")
+    if ties:
+        sentence += (f"Within its 95% interval of final validation accuracy: {', '.join(str(row['value']) for row in ties)}, "
+                     "so this sweep cannot tell them apart. ")
+    return sentence + "Test accuracy is reported, never used to choose."
+
+
+def summary_text(sweep_dir: Path) -> str:
+    """What `mnistcnn sweep` prints when a sweep is done: its table and its winner."""
+    sweep_dir = Path(sweep_dir)
+    info = json.loads((sweep_dir / "sweep.json").read_text())
+    rows = summarise(_ordered(read_runs(sweep_dir), info["values"]))
+    width = max(len(str(row["value"])) for row in rows) + 2
+    lines = [f"{info['name']}: results in {sweep_dir}",
+             f"{'value':{width}}runs  final valid acc   95% interval        test acc"]
+    for row in rows:
+        lines.append(f"{str(row['value']):{width}}{row['repeats']:<6}{_mean_and_spread(row, 'final_valid_accuracy'):18}"
+                     f"{_interval(row):20}{_mean_and_spread(row, 'test_accuracy')}")
+    return "\n".join(lines + [_winner_sentence(rows).replace("**", "")])
 
 
 def _format(value) -> str:
@@ -100,22 +159,21 @@ def _format(value) -> str:
 
 def sweep_readme(info: dict, rows: list[dict]) -> str:
     """A table of the results and the winner, chosen by validation accuracy, never test."""
-    winner = max(rows, key=lambda row: row["best_valid_accuracy_mean"])
     total_seconds = sum(row["seconds_mean"] * row["repeats"] for row in rows)
     lines = [
         f"# Sweep: {info['label']} (`{info['field']}`)",
         "",
-        f"Winner by mean best validation accuracy: **{winner['value']}** "
-        f"({winner['best_valid_accuracy_mean']:.4f}). Test accuracy is reported, never used to choose.",
+        _winner_sentence(rows),
         "",
-        "| value | runs | best valid acc | final valid acc | final valid loss | test acc | epochs | s/run | parameters |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| value | runs | best valid acc | final valid acc | its 95% interval | final valid loss "
+        "| test acc | epochs | s/run | parameters |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in rows:
         lines.append(
             f"| {row['value']} | {row['repeats']} "
-            f"| {row['best_valid_accuracy_mean']:.4f} ± {row['best_valid_accuracy_std']:.4f} "
-            f"| {row['final_valid_accuracy_mean']:.4f} ± {row['final_valid_accuracy_std']:.4f} "
+            f"| {_mean_and_spread(row, 'best_valid_accuracy')} "
+            f"| {_mean_and_spread(row, 'final_valid_accuracy')} | {_interval(row)} "
             f"| {row['final_valid_loss_mean']:.4f} "
             f"| {_mean_and_spread(row, 'test_accuracy')} "
             f"| {row['epochs_mean']:.0f} | {row['seconds_mean']:.0f} | {row['parameters_mean']:.0f} |"

@@ -6,6 +6,7 @@ with patience >= epochs, a fixed schedule, the last weights are kept) and can ke
 a best-validation checkpoint.
 """
 
+import csv
 import math
 import os
 import sys
@@ -15,13 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from mnistcnn.config import Config
+from mnistcnn.config import NUM_CLASSES, Config
 from mnistcnn.data import Dataset
 from mnistcnn.runtime import import_keras, prepare
 
 keras = import_keras()
 
-NUM_CLASSES = 10
 # Batches run per call into TensorFlow's graph. A small network's step on a CPU costs
 # little next to the Python round trip around it, which this pays once per 32 batches
 # (the steps_per_execution lever in BENCHMARKS.md). Callbacks still see every epoch.
@@ -49,19 +49,36 @@ class EpochTimer(keras.callbacks.Callback):
             logs["seconds"] = round(time.perf_counter() - self._start, 3)
 
 
+def _count_epochs_from_one(history_csv: Path) -> None:
+    """Keras's CSV log numbers epochs from 0 while its progress lines say "Epoch 1/N":
+    number the file's rows as people read them, from 1."""
+    with open(history_csv, newline="") as stream:
+        rows = list(csv.reader(stream))
+    for row in rows[1:]:
+        row[0] = str(int(row[0]) + 1)
+    with open(history_csv, "w", newline="") as stream:
+        csv.writer(stream).writerows(rows)
+
+
+def learning_rate_schedule(config: Config, steps_per_epoch: int):
+    """The configured learning rate, or for `cosine` a schedule: a linear warm-up over one
+    epoch (a fifth of a run shorter than five epochs) to the configured rate, then cosine
+    decay to zero at the last step."""
+    if config.schedule != "cosine":
+        return config.learning_rate
+    total_steps = steps_per_epoch * config.epochs
+    warmup_steps = min(steps_per_epoch, total_steps // 5)
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=0.0,
+        warmup_target=config.learning_rate,
+        warmup_steps=warmup_steps,
+        decay_steps=max(1, total_steps - warmup_steps),
+    )
+
+
 def make_optimizer(config: Config, steps_per_epoch: int):
-    """The optimizer by name, with a constant or warm-up-then-cosine learning rate."""
-    learning_rate = config.learning_rate
-    if config.schedule == "cosine":
-        total_steps = steps_per_epoch * config.epochs
-        # Warm up for one epoch, or a fifth of a short run, then decay to zero.
-        warmup_steps = min(steps_per_epoch, total_steps // 5)
-        learning_rate = keras.optimizers.schedules.CosineDecay(
-            initial_learning_rate=0.0,
-            warmup_target=config.learning_rate,
-            warmup_steps=warmup_steps,
-            decay_steps=max(1, total_steps - warmup_steps),
-        )
+    """The optimizer by name, with the config's learning rate or schedule."""
+    learning_rate = learning_rate_schedule(config, steps_per_epoch)
     factories = {
         "sgd": lambda: keras.optimizers.SGD(learning_rate),
         "momentum": lambda: keras.optimizers.SGD(learning_rate, momentum=0.9, nesterov=True),
@@ -174,6 +191,7 @@ def train(
     )
     seconds = time.perf_counter() - start
     if partial_history is not None:
+        _count_epochs_from_one(partial_history)
         os.replace(partial_history, history_path)
 
     if strategy is not tf.distribute.get_strategy():

@@ -9,17 +9,15 @@ lock file per sweep keeps two processes from writing the same sweep.
 """
 
 import json
-import os
 import shutil
 import sys
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from mnistcnn.config import Config
 from mnistcnn.errors import UsageError
-from mnistcnn.files import atomic_write_text, process_alive
+from mnistcnn.files import atomic_write_text
 from mnistcnn.sweeps import Sweep
 
 
@@ -117,31 +115,27 @@ def check_architecture_uses(sweep: Sweep, architecture: str) -> None:
 
 @contextmanager
 def sweep_lock(sweep_dir: Path):
-    """Hold `SWEEP/.lock` for the duration; refuse if another live process holds it."""
+    """Hold the sweep folder's lock for the duration; refuse if another process holds it.
+
+    An OS lock (filelock: flock on Unix, LockFileEx on Windows) is released by the
+    kernel when its process ends however it ends, so there is no stale lock to judge
+    and no window between creating a lock and claiming it.
+    """
+    from filelock import FileLock, Timeout
+
     sweep_dir.mkdir(parents=True, exist_ok=True)
-    lock = sweep_dir / ".lock"
-    while True:
-        try:
-            descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            break
-        except FileExistsError:
-            try:
-                owner = int(lock.read_text() or 0)
-            except (ValueError, FileNotFoundError):
-                owner = 0
-            if owner <= 0 or not process_alive(owner):
-                lock.unlink(missing_ok=True)  # left by a process that died: take it over
-                continue
-            raise UsageError(
-                f"sweep folder {sweep_dir} is in use by process {owner}; wait for it, or use "
-                "another --output-dir"
-            ) from None
+    lock = FileLock(sweep_dir / ".lock", timeout=0)
     try:
-        os.write(descriptor, str(os.getpid()).encode())
-        os.close(descriptor)
+        lock.acquire()
+    except Timeout:
+        raise UsageError(
+            f"sweep folder {sweep_dir} is in use by another mnistcnn process; wait for it to finish, "
+            "or use another --output-dir"
+        ) from None
+    try:
         yield
     finally:
-        lock.unlink(missing_ok=True)
+        lock.release()
 
 
 class Progress:
@@ -212,7 +206,8 @@ def execute_run(run: Run, dataset, progress: Progress, hardware: dict, strategy=
         "seconds": round(result.seconds, 2),
         "parameters": int(result.model.count_params()),
         "precision": result.precision,
-        "data": dataset.describe().removeprefix("data: "),
+        "data": dataset.summary(),
+        "valid_images": len(dataset.y_valid),
         **hardware,
     }
     atomic_write_text(run.folder / "metrics.json", json.dumps(metrics, indent=2) + "\n")
@@ -246,13 +241,13 @@ def run_sweep(sweep: Sweep, base: Config, values, repeats: int, dataset, output_
         print(f"{sweep.name}: {len(runs)} runs, {done_before} already complete, {len(to_do)} to train",
               file=sys.stderr, flush=True)
         progress = Progress(sweep.name, to_do)
-        finished = []
         try:
             for run in to_do:
                 progress.start_run(run)
                 execute_run(run, dataset, progress, {"device": (hardware or {}).get("device", "")}, strategy)
-                finished.append(run)
         except KeyboardInterrupt:
+            # A run is finished when its metrics.json is in place, whenever Ctrl-C came.
+            finished = [run for run in to_do if (run.folder / "metrics.json").is_file()]
             names = ", ".join(f"{run.value}/seed-{run.config.seed}" for run in finished) or "none"
             print(f"\n{sweep.name}: interrupted. Finished this time: {names}. Rerun the same command "
                   "to train only what is missing.", file=sys.stderr, flush=True)

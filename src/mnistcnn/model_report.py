@@ -1,0 +1,156 @@
+"""`evaluate`: measure a saved model on the data it was made with, and say where it fails.
+
+The validation split is rebuilt from the model's story (fraction, seed, split kind), so
+"valid" stays held out. It is reported only when the data is the model's own (same
+source, sizes and split as its story records): on other data the "validation" images
+may be ones the model trained on, so they are left out with a note. The report folder
+(confusion matrix, per-digit scores, hardest mistakes) is replaced only by a report of
+the model on its own data, or by the same report again, unless `overwrite`.
+"""
+
+import json
+from pathlib import Path
+
+from mnistcnn.config import Config
+from mnistcnn.errors import UsageError
+from mnistcnn.files import atomic_write_text
+from mnistcnn.statistics import format_interval
+
+REPORT_RECORD = "report.json"  # what made the report in its folder
+
+
+def default_report_dir(model_file: Path) -> Path:
+    return Path(model_file).with_name(f"{Path(model_file).stem}-report")
+
+
+def same_data(story_data, facts: dict) -> bool:
+    """Whether the data a story records is this data: source, split kind and sizes
+    (stories written before writer splits existed drew theirs at random)."""
+    if not isinstance(story_data, dict):
+        return False
+    recorded = {"valid_split": "random", "valid_writers": 0, **story_data}
+    return all(recorded.get(key) == facts[key]
+               for key in ("source", "valid_split", "valid_writers", "train", "valid", "test"))
+
+
+def evaluate_model(model_file: Path, data_source: str | None, report_dir: Path | None = None,
+                   overwrite: bool = False, status=print) -> dict:
+    """Evaluate the model at `model_file` and write its report.
+
+    Returns:
+        {"model", "data", "metrics" by split, "members" (ensembles), "test_by_writer"
+        (where the writers are known), "notes", "report" (files written)}.
+    """
+    from mnistcnn.data import load_dataset
+    from mnistcnn.ensemble import members
+    from mnistcnn.evaluation import by_writer, evaluate, write_report
+    from mnistcnn.storage import file_sha256, load_model, read_story, story_describes
+
+    model_file = Path(model_file)
+    model = load_model(model_file)
+    story = read_story(model_file) or {}
+    notes = []
+    if story and not story_describes(model_file, story):
+        notes.append(f"{model_file.with_suffix('.json')} does not describe {model_file} (its checksum differs, "
+                     "as after an interrupted save); its story is ignored")
+        story = {}
+    trained_with = Config.from_dict(story.get("config", {}))
+    # "auto" makes the writer split wherever it can be made, so the model's own data gets its
+    # own split back, and other data whose writers are unknown still loads (its valid is left out).
+    split = "auto" if trained_with.valid_split == "writers" else trained_with.valid_split
+    dataset = load_dataset(data_source, trained_with.valid_fraction, trained_with.seed, split)
+    status(dataset.describe())
+    own_data = same_data(story.get("data"), dataset.facts())
+    splits = ("train", "valid", "test")
+    if not own_data and len(dataset.y_valid):
+        splits = ("train", "test")
+        why = "it has no story saying" if not story else f"its story says {_summary(story['data'])}"
+        notes.append(f"valid left out: this data is not what the model was made with ({why}), so its "
+                     "validation split may hold images the model trained on")
+
+    report_dir = Path(report_dir or default_report_dir(model_file))
+    record = {"model_sha256": file_sha256(model_file), "data": dataset.summary()}
+    if not overwrite and not own_data:
+        _refuse_to_replace_report(report_dir, record)
+    metrics, probabilities = evaluate(model, dataset, splits)
+    result = {
+        "model": str(model_file),
+        "data": dataset.summary(),
+        "metrics": metrics,
+        "members": [evaluate(member, dataset, splits)[0] for member in members(model)],
+        "notes": notes,
+        "report": [],
+    }
+    if "test" in probabilities:
+        if dataset.test_writers is not None:
+            result["test_by_writer"] = by_writer(probabilities["test"], dataset.y_test, dataset.test_writers)
+        title = f"{model_file.name} on {dataset.summary()}"
+        result["report"] = write_report(report_dir, dataset, probabilities["test"], title)
+        atomic_write_text(report_dir / REPORT_RECORD, json.dumps(record, indent=2) + "\n")
+        result["report"].append(report_dir / REPORT_RECORD)
+    else:
+        notes.append("no test split in this data source: no report written")
+    return result
+
+
+def _summary(data: dict) -> str:
+    return f"{data.get('source')} ({data.get('train')} train / {data.get('valid')} valid / {data.get('test')} test)"
+
+
+def _refuse_to_replace_report(report_dir: Path, record: dict) -> None:
+    """A report of a model on other data than its own replaces only a report of the same."""
+    if not report_dir.is_dir() or not any(report_dir.iterdir()):
+        return
+    try:
+        previous = json.loads((report_dir / REPORT_RECORD).read_text())
+    except (OSError, ValueError):
+        previous = None
+    if previous == record:
+        return
+    made_of = f"data {previous['data']}" if previous else "an unrecorded model or data"
+    raise UsageError(
+        f"{report_dir} holds a report made from {made_of}, and this one is of data {record['data']}; "
+        "pass --report-dir for another folder, or --overwrite to replace it"
+    )
+
+
+def seed_report(metrics: dict) -> str:
+    """The deep-CNN seed's two lines, accuracy and loss on train, valid and test, and a
+    third with each accuracy's 95% interval."""
+    names = [name for name in ("train", "valid", "test") if name in metrics]
+    lines = [f"{quantity.capitalize():>9}: " + "  ".join(f"{name} {metrics[name][quantity]:.4f}" for name in names)
+             for quantity in ("accuracy", "loss")]
+    if all("interval" in metrics[name] for name in names):
+        lines.append("   95% CI: " + "  ".join(f"{name} {format_interval(metrics[name]['interval'])}"
+                                              for name in names))
+    return "\n".join(lines)
+
+
+def format_evaluation(result: dict) -> str:
+    """`evaluate`'s text: each member, the model, and the test set by writer."""
+    lines = []
+    for number, member in enumerate(result["members"], start=1):
+        lines += [f"member {number}:", seed_report(member)]
+    if result["members"]:
+        lines.append(f"ensemble of {len(result['members'])}:")
+    lines.append(seed_report(result["metrics"]))
+    writers = result.get("test_by_writer")
+    if writers:
+        lines.append("Test by series: " + "  ".join(
+            f"{name} {values['accuracy']:.4f} {format_interval(values['interval'])} ({values['n']} digits)"
+            for name, values in writers["series"].items()))
+        lines.append(f"Test writers: {writers['writers_with_errors']} of {writers['writers']} had at least "
+                     "one digit misread")
+    return "\n".join(lines)
+
+
+def as_json(result: dict) -> str:
+    """`evaluate --json`: the splits at the top level, as before, and the rest beside them."""
+    document = {"model": result["model"], "data": result["data"], **result["metrics"]}
+    if result["members"]:
+        document["members"] = result["members"]
+    if "test_by_writer" in result:
+        document["test_by_writer"] = result["test_by_writer"]
+    document["notes"] = result["notes"]
+    document["report"] = [str(path) for path in result["report"]]
+    return json.dumps(document, indent=2)

@@ -1,0 +1,63 @@
+"""What can be swept: one line of data per hyperparameter. `sweep_runner.py` runs them.
+
+Adding a sweep is adding one `Sweep(...)` line to SWEEPS: the config field, its default
+values, a label for plots, and a sentence for `mnistcnn sweep list`. The sweep's name
+is its field.
+"""
+
+from dataclasses import dataclass
+
+from mnistcnn.config import field_names
+from mnistcnn.errors import UsageError
+
+RESERVED_NAMES = ("all", "list")
+
+
+@dataclass(frozen=True)
+class Sweep:
+    field: str
+    values: tuple
+    label: str
+    description: str
+
+    @property
+    def name(self) -> str:
+        return self.field
+
+    def __post_init__(self):
+        if self.field not in field_names():
+            raise ValueError(f"sweep over unknown config field {self.field}")
+
+
+SWEEPS = (
+    Sweep("activation", ("relu", "elu", "tanh", "sigmoid", "gelu"), "Activation",
+          "Non-linear activation functions after each hidden layer."),
+    Sweep("batch_size", (32, 64, 128, 256, 512), "Batch size", "Images per training step."),
+    Sweep("dropout", (0.0, 0.25, 0.5, 0.75), "Dropout", "Dropout before the classifier."),
+    Sweep("filters", (8, 16, 32, 64), "Filters",
+          "Width: filters of the first convolution (the second has twice as many)."),
+    Sweep("kernel_size", (2, 3, 5, 7), "Kernel size", 'The convolution window (the seeds\' "spatial extent").'),
+    Sweep("learning_rate", (1e-4, 1e-3, 1e-2, 1e-1), "Learning rate",
+          "The learning rate of the optimizer, over three orders of magnitude."),
+    Sweep("loss", ("categorical_crossentropy", "mean_squared_error", "categorical_hinge", "kl_divergence",
+                   "poisson"), "Loss", "Five losses, all trained on the same one-hot labels."),
+    Sweep("optimizer", ("sgd", "momentum", "rmsprop", "adam", "adamw", "nadam"), "Optimizer",
+          "Optimizers at their usual learning rate."),
+    Sweep("pooling", ("max", "average", "none"), "Pooling",
+          "Max vs average pooling vs a stride-2 convolution in its place."),
+)
+
+
+def sweep_names() -> list[str]:
+    return sorted(sweep.name for sweep in SWEEPS)
+
+
+def get_sweep(name: str) -> Sweep:
+    for sweep in SWEEPS:
+        if sweep.name == name:
+            return sweep
+    raise UsageError(f"unknown sweep '{name}'; choose one of: {', '.join(sweep_names())} (or all, list)")
+
+
+def all_sweeps() -> list[Sweep]:
+    return sorted(SWEEPS, key=lambda sweep: sweep.name)
