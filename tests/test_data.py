@@ -132,7 +132,11 @@ def test_mnist_never_falls_back(monkeypatch):
 
 
 def test_full_set_from_environment(full_mnist):
-    dataset = load_dataset(full_mnist)
+    dataset = load_dataset(full_mnist, valid_split="random")
     assert (len(dataset.y_train), len(dataset.y_valid), len(dataset.y_test)) == (54000, 6000, 10000)
     assert dataset.source == "mnist"
+    # By default the full set is recognised and split by writers: about 10%, whole writers.
+    writers = load_dataset(full_mnist)
+    assert writers.valid_split == "writers" and abs(len(writers.y_valid) - 6000) < 200
+    assert len(writers.y_train) + len(writers.y_valid) == 60000
     assert np.bincount(dataset.y_test).tolist()[:2] == [980, 1135]  # the canonical test set

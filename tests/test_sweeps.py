@@ -8,6 +8,7 @@ from mnistcnn.config import Config, field_names
 from mnistcnn.errors import UsageError
 from mnistcnn.models import build_model
 from mnistcnn.presets import get_preset
+from mnistcnn.records import DataRecord
 from mnistcnn.sweeps import all_sweeps, get_sweep, sweep_names
 
 REQUIRED = {"pooling", "learning_rate", "loss", "activation", "kernel_size",
@@ -83,10 +84,10 @@ def test_the_committed_sweeps_resume_as_complete(name):
     info = json.loads((PROJECT_ROOT / "experiments" / name / "sweep.json").read_text())
     runs = sweep_runner.plan_runs(get_sweep(name), Config.from_dict(info["base_config"]), info["values"],
                               info["repeats"], PROJECT_ROOT / "experiments" / name)
-    data = "data: mnist (54000 train / 6000 valid / 10000 test) from /somewhere/else/mnist"
+    data = DataRecord("mnist", "/somewhere/else/mnist", "random", 0, 54000, 6000, 10000)
     assert len(runs) == len(info["values"]) * info["repeats"]
     assert [run.differences(data) for run in runs] == [[]] * len(runs)
-    sample = "data: sample (9000 train / 1000 valid / 2000 test) from the bundled sample"
+    sample = DataRecord("sample", "the bundled sample", "random", 0, 9000, 1000, 2000)
     assert all(run.differences(sample) for run in runs)
 
 
@@ -255,7 +256,7 @@ def test_a_sweep_summary_with_two_seeds_has_their_mean_and_spread(tmp_path):
     def run_of(seed, accuracy):
         metrics = {"seed": seed, "best_valid_accuracy": accuracy + 0.001, "final_valid_accuracy": accuracy,
                    "final_valid_loss": 0.05, "test_accuracy": accuracy, "epochs": 2, "seconds": 10.0,
-                   "parameters": 1000, "valid_images": 1000}
+                   "parameters": 1000, "data": {"source": "mnist", "valid": 1000}}
         return {"metrics": metrics}
 
     [row] = summarise({"max": [run_of(0, 0.980), run_of(1, 0.990)]})

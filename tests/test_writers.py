@@ -44,7 +44,7 @@ def test_the_sample_gets_a_writer_split_by_default():
     dataset = load_dataset("sample", 0.1, seed=0)
     assert dataset.valid_split == "writers" and dataset.valid_writers > 20
     assert "other writers" in dataset.describe()
-    assert dataset.facts()["valid_writers"] == dataset.valid_writers
+    assert dataset.record().valid_writers == dataset.valid_writers
     assert len(dataset.test_writers.writer) == len(dataset.y_test)
 
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from mnistcnn.errors import InputError, UsageError
 from mnistcnn.idx import find_idx_file, read_idx
+from mnistcnn.records import DataRecord
 from mnistcnn.writers import Writers, mnist_writers, writer_split, writers_of
 
 ENVIRONMENT_VARIABLE = "MNISTCNN_DATA"
@@ -58,21 +59,12 @@ class Dataset:
 
     def describe(self) -> str:
         """One line for the user, e.g. `data: mnist (54000 train / ...) from PATH`."""
-        return f"data: {self.summary()} from {self.location}"
+        return f"data: {self.record().summary()} from {self.location}"
 
-    def summary(self) -> str:
-        """Source and split sizes without the location, e.g. `mnist (54000 train / ...)`:
-        what makes two runs' data the same wherever the files lay."""
-        sizes = [f"{len(self.split(name)[1])} {name}" for name in ("train", "valid", "test")]
-        if self.valid_split == "writers" and len(self.y_valid):
-            sizes[1] += f" by {self.valid_writers} other writers"
-        return f"{self.source} ({' / '.join(sizes)})"
-
-    def facts(self) -> dict:
-        """What a run's record keeps of its data."""
-        return {"source": self.source, "location": self.location, "valid_split": self.valid_split,
-                "valid_writers": self.valid_writers,
-                **{name: len(self.split(name)[1]) for name in ("train", "valid", "test")}}
+    def record(self) -> DataRecord:
+        """What a run's record keeps of its data: source, location, split kind and sizes."""
+        return DataRecord(self.source, self.location, self.valid_split, self.valid_writers,
+                          *(len(self.split(name)[1]) for name in ("train", "valid", "test")))
 
 
 def load_dataset(source: str | None = None, valid_fraction: float = 0.1, seed: int = 0,

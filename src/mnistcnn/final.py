@@ -8,6 +8,7 @@ from mnistcnn import __version__
 from mnistcnn.config import Config
 from mnistcnn.data import Dataset
 from mnistcnn.errors import UsageError
+from mnistcnn.records import DataRecord
 from mnistcnn.runtime import device_description
 from mnistcnn.storage import read_story, save_model
 
@@ -25,12 +26,12 @@ def refuse_to_replace(output: Path, dataset: Dataset) -> None:
             f"{output} exists with no story ({output.with_suffix('.json').name}) saying what it was trained on; "
             "pass --output for a new file, or --overwrite to replace it"
         )
-    previous = story.get("data", {})
-    previous_images = previous.get("train", 0) + previous.get("valid", 0)
+    previous = DataRecord.from_json(story.get("data")) or DataRecord("unknown data")
+    previous_images = previous.train + previous.valid
     our_images = len(dataset.y_train) + len(dataset.y_valid)
     if previous_images > our_images:
         raise UsageError(
-            f"{output} was trained on {previous.get('source')} ({previous_images} images) and this "
+            f"{output} was trained on {previous.source} ({previous_images} images) and this "
             f"run has {dataset.source} ({our_images}); pass --output for a new file, point --data at "
             "the full set, or pass --overwrite to replace it"
         )
@@ -116,7 +117,8 @@ def _trained_member(config: Config, dataset: Dataset, path: Path, strategy, inde
     story = read_story(path)
     # Under multi-worker every worker must train every member in step, and only the chief
     # keeps finished ones, so members are reused only on one machine.
-    reusable = story and story.get("config") == config.to_dict() and story.get("data") == dataset.location
+    reusable = (story and story.get("config") == config.to_dict()
+                and dataset.record().same_data(DataRecord.from_json(story.get("data"))))
     if path.exists() and reusable and not is_multi_worker(strategy):
         print(f"member {index + 1} of {count} (seed {config.seed}): finished earlier, reused", file=sys.stderr)
         return load_model(path), story["run"]
@@ -125,7 +127,7 @@ def _trained_member(config: Config, dataset: Dataset, path: Path, strategy, inde
     metrics, _ = evaluate(model, dataset)
     run = {"seed": config.seed, **run, "metrics": _accuracy_and_loss(metrics)}
     if is_chief(strategy):
-        save_model(model, path, {"config": config.to_dict(), "data": dataset.location, "run": run})
+        save_model(model, path, {"config": config.to_dict(), "data": dataset.record().to_json(), "run": run})
     return model, run
 
 
@@ -142,7 +144,7 @@ def _provenance(config: Config, dataset: Dataset, model, strategy, strategy_name
 
     return {
         "config": config.to_dict(),
-        "data": dataset.facts(),
+        "data": dataset.record().to_json(),
         "strategy": strategy_name,
         "replicas": strategy.num_replicas_in_sync if strategy is not None else 1,
         "device": device_description(),

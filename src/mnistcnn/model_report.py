@@ -14,6 +14,7 @@ from pathlib import Path
 from mnistcnn.config import Config
 from mnistcnn.errors import UsageError
 from mnistcnn.files import atomic_write_text
+from mnistcnn.records import DataRecord
 from mnistcnn.statistics import format_interval
 
 REPORT_RECORD = "report.json"  # what made the report in its folder
@@ -21,16 +22,6 @@ REPORT_RECORD = "report.json"  # what made the report in its folder
 
 def default_report_dir(model_file: Path) -> Path:
     return Path(model_file).with_name(f"{Path(model_file).stem}-report")
-
-
-def same_data(story_data, facts: dict) -> bool:
-    """Whether the data a story records is this data: source, split kind and sizes
-    (stories written before writer splits existed drew theirs at random)."""
-    if not isinstance(story_data, dict):
-        return False
-    recorded = {"valid_split": "random", "valid_writers": 0, **story_data}
-    return all(recorded.get(key) == facts[key]
-               for key in ("source", "valid_split", "valid_writers", "train", "valid", "test"))
 
 
 def evaluate_model(model_file: Path, data_source: str | None, report_dir: Path | None = None,
@@ -60,22 +51,23 @@ def evaluate_model(model_file: Path, data_source: str | None, report_dir: Path |
     split = "auto" if trained_with.valid_split == "writers" else trained_with.valid_split
     dataset = load_dataset(data_source, trained_with.valid_fraction, trained_with.seed, split)
     status(dataset.describe())
-    own_data = same_data(story.get("data"), dataset.facts())
+    recorded = DataRecord.from_json(story.get("data"))
+    own_data = dataset.record().same_data(recorded)
     splits = ("train", "valid", "test")
     if not own_data and len(dataset.y_valid):
         splits = ("train", "test")
-        why = "it has no story saying" if not story else f"its story says {_summary(story['data'])}"
+        why = f"its story says {recorded.summary()}" if recorded else "it has no story saying"
         notes.append(f"valid left out: this data is not what the model was made with ({why}), so its "
                      "validation split may hold images the model trained on")
 
     report_dir = Path(report_dir or default_report_dir(model_file))
-    record = {"model_sha256": file_sha256(model_file), "data": dataset.summary()}
+    record = {"model_sha256": file_sha256(model_file), "data": dataset.record().summary()}
     if not overwrite and not own_data:
         _refuse_to_replace_report(report_dir, record)
     metrics, probabilities = evaluate(model, dataset, splits)
     result = {
         "model": str(model_file),
-        "data": dataset.summary(),
+        "data": dataset.record().summary(),
         "metrics": metrics,
         "members": [evaluate(member, dataset, splits)[0] for member in members(model)],
         "notes": notes,
@@ -84,17 +76,13 @@ def evaluate_model(model_file: Path, data_source: str | None, report_dir: Path |
     if "test" in probabilities:
         if dataset.test_writers is not None:
             result["test_by_writer"] = by_writer(probabilities["test"], dataset.y_test, dataset.test_writers)
-        title = f"{model_file.name} on {dataset.summary()}"
+        title = f"{model_file.name} on {dataset.record().summary()}"
         result["report"] = write_report(report_dir, dataset, probabilities["test"], title)
         atomic_write_text(report_dir / REPORT_RECORD, json.dumps(record, indent=2) + "\n")
         result["report"].append(report_dir / REPORT_RECORD)
     else:
         notes.append("no test split in this data source: no report written")
     return result
-
-
-def _summary(data: dict) -> str:
-    return f"{data.get('source')} ({data.get('train')} train / {data.get('valid')} valid / {data.get('test')} test)"
 
 
 def _refuse_to_replace_report(report_dir: Path, record: dict) -> None:

@@ -100,7 +100,7 @@ def run_planned(plan: SweepPlan, data_source: str | None, repeats: int, output_d
     base = base.with_changes(valid_split=dataset.valid_split)
     status(dataset.describe())
     for sweep in plan.sweeps:
-        check_before_training(sweep, base, plan.values[sweep.name], repeats, output_dir, dataset.describe(), force,
+        check_before_training(sweep, base, plan.values[sweep.name], repeats, output_dir, dataset.record(), force,
                               shard)
     command = " ".join(["mnistcnn", *sys.argv[1:]]) if sys.argv[0].endswith("mnistcnn") else ""
     return [run_sweep(sweep, base, plan.values[sweep.name], repeats, dataset, output_dir, force=force,

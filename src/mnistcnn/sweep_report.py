@@ -4,13 +4,13 @@
 """
 
 import json
-import re
 from pathlib import Path
 
 import numpy as np
 
 from mnistcnn.errors import InputError
 from mnistcnn.files import atomic_write_text, read_csv_columns, write_csv
+from mnistcnn.records import DataRecord
 from mnistcnn.statistics import format_interval, wilson_interval
 
 SUMMARY_COLUMNS = ("best_valid_accuracy", "final_valid_accuracy", "final_valid_loss",
@@ -40,12 +40,9 @@ def _mean_std(series: list[list[float]]) -> tuple[list, list | None]:
 
 
 def valid_images(metrics: dict) -> int:
-    """How many validation images a run was scored on (runs made before this was recorded
-    say it only in their data line, e.g. `mnist (54000 train / 6000 valid / ...)`)."""
-    if "valid_images" in metrics:
-        return metrics["valid_images"]
-    found = re.search(r"(\d+) valid", metrics.get("data", ""))
-    return int(found.group(1)) if found else 0
+    """How many validation images a run was scored on."""
+    data = DataRecord.from_json(metrics.get("data"))
+    return data.valid if data else 0
 
 
 def summarise(runs: dict) -> list[dict]:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from mnistcnn.config import Config
 from mnistcnn.errors import UsageError
+from mnistcnn.records import DataRecord
 from mnistcnn.files import atomic_write_text
 from mnistcnn.sweeps import Sweep
 
@@ -27,7 +28,7 @@ class Run:
     config: Config
     folder: Path
 
-    def differences(self, data: str) -> list[str] | None:
+    def differences(self, data: DataRecord) -> list[str] | None:
         """How a finished run in this folder differs from this one: None if none finished,
         [] if it matches (so it can be skipped), else the differing settings.
 
@@ -41,15 +42,10 @@ class Run:
             return None
         changed = [f"{field} {value} (now {getattr(self.config, field)})"
                    for field, value in saved.to_dict().items() if getattr(self.config, field) != value]
-        saved_data = _without_location(metrics.get("data", ""))
-        if saved_data != _without_location(data):
-            changed.append(f"data {saved_data} (now {_without_location(data)})")
+        saved_data = DataRecord.from_json(metrics.get("data"))
+        if not data.same_data(saved_data):
+            changed.append(f"data {saved_data.summary() if saved_data else 'unknown'} (now {data.summary()})")
         return changed
-
-
-def _without_location(data: str) -> str:
-    """'mnist (54000 train / 6000 valid / 10000 test) from PATH' without ' from PATH'."""
-    return data.removeprefix("data: ").split(" from ")[0]
 
 
 def plan_runs(sweep: Sweep, base: Config, values, repeats: int, sweep_dir: Path,
@@ -67,7 +63,7 @@ def plan_runs(sweep: Sweep, base: Config, values, repeats: int, sweep_dir: Path,
     return runs[shard_index - 1::shard_count]
 
 
-def refuse_conflicts(runs: list[Run], data: str, force: bool) -> dict:
+def refuse_conflicts(runs: list[Run], data: DataRecord, force: bool) -> dict:
     """Refuse to replace finished runs made with other settings, unless `force`.
 
     Returns:
@@ -85,7 +81,7 @@ def refuse_conflicts(runs: list[Run], data: str, force: bool) -> dict:
     return states
 
 
-def check_before_training(sweep: Sweep, base: Config, values, repeats: int, output_dir: Path, data: str,
+def check_before_training(sweep: Sweep, base: Config, values, repeats: int, output_dir: Path, data: DataRecord,
                           force: bool = False, shard: tuple[int, int] = (1, 1)) -> None:
     """What would stop a sweep part-way, checked before its first minute of training: a field
     the architecture lacks, a value whose network does not fit 28x28, finished runs with other
@@ -206,8 +202,7 @@ def execute_run(run: Run, dataset, progress: Progress, hardware: dict, strategy=
         "seconds": round(result.seconds, 2),
         "parameters": int(result.model.count_params()),
         "precision": result.precision,
-        "data": dataset.summary(),
-        "valid_images": len(dataset.y_valid),
+        "data": dataset.record().to_json(),
         **hardware,
     }
     atomic_write_text(run.folder / "metrics.json", json.dumps(metrics, indent=2) + "\n")
@@ -230,7 +225,7 @@ def run_sweep(sweep: Sweep, base: Config, values, repeats: int, dataset, output_
     sweep_dir = Path(output_dir) / sweep.name
     runs = plan_runs(sweep, base, values, repeats, sweep_dir, shard)
     with sweep_lock(sweep_dir):
-        states = refuse_conflicts(runs, dataset.describe(), force)
+        states = refuse_conflicts(runs, dataset.record(), force)
         atomic_write_text(sweep_dir / "sweep.json", json.dumps({
             "name": sweep.name, "field": sweep.field, "label": sweep.label,
             "values": list(values), "repeats": repeats, "base_config": base.to_dict(),
