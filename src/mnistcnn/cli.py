@@ -135,11 +135,6 @@ def config_from(preset: str, options: dict) -> Config:
     return get_preset(preset).with_changes(**{name: value for name, value in options.items() if value is not None})
 
 
-def plural(count: int, noun: str) -> str:
-    """`1 epoch`, `3 epochs`."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
 def status(message: str) -> None:
     """What the tool is doing goes to standard error; results go to standard output."""
     click.echo(message, err=True)
@@ -178,29 +173,9 @@ def train_final_command(preset, data_source, output, overwrite, ensemble, strate
     any option given overrides the preset's value.
     """
     config = config_from(preset, options)
-    from mnistcnn.data import load_dataset
-    from mnistcnn.distribution import is_chief, make_strategy
-    from mnistcnn.final import train_final
-    from mnistcnn.model_report import seed_report
+    from mnistcnn.final import train_final_from_source
 
-    distribution = make_strategy(strategy)
-    dataset = load_dataset(data_source, config.valid_fraction, config.seed, config.valid_split)
-    config = config.with_changes(valid_split=dataset.valid_split)
-    status(dataset.describe())
-    story = train_final(config, dataset, output, overwrite=overwrite, strategy=distribution,
-                        strategy_name=strategy, ensemble=ensemble)
-    if ensemble == 1:
-        what = f"{plural(story['epochs_run'], 'epoch')}, best {story['best_epoch']}"
-    else:
-        what = f"an ensemble of {ensemble}"
-        for number, member in enumerate(story["members"], start=1):
-            click.echo(f"member {number} (seed {member['seed']}): test accuracy "
-                       f"{member['metrics'].get('test', {}).get('accuracy', float('nan')):.4f}")
-    if is_chief(distribution):
-        click.echo(f"saved {output} and {output.with_suffix('.json')} ({what}, {story['training_seconds']:.0f} s)")
-    else:
-        click.echo(f"trained with the other workers ({what}); worker 0 saves the model")
-    click.echo(seed_report(story["metrics"]))
+    click.echo(train_final_from_source(config, data_source, output, overwrite, ensemble, strategy, status))
 
 
 @main.command("evaluate")
@@ -245,31 +220,16 @@ def predict_command(images, model_file, top_k, as_json, save_preprocessed, kaggl
     and drawings in any format Pillow reads work. A file that cannot be used gets
     one error line and the others are still predicted.
     """
-    from mnistcnn.prediction import expand_paths, predict_images
-    from mnistcnn.storage import load_model
+    from mnistcnn import prediction
 
     if kaggle_csv is not None:
-        if images:
-            raise UsageError("give either image files or --kaggle-csv, not both")
-        from mnistcnn.prediction import predict_kaggle_csv
-
-        count = predict_kaggle_csv(load_model(model_file), kaggle_csv, output)
-        click.echo(f"wrote {output} ({count} predictions)")
+        click.echo(prediction.predict_kaggle_command(images, model_file, kaggle_csv, output))
         return
-    if not images:
-        raise UsageError("no images given; e.g. mnistcnn predict digit.png or mnistcnn predict my-digits/")
-    files, errors = expand_paths(images)
-    model = load_model(model_file)
-    predictions, image_errors = predict_images(model, files, save_preprocessed)
-    errors += image_errors
+    text, errors = prediction.predict_files_command(images, model_file, top_k, as_json, save_preprocessed)
     for error in errors:
         click.echo(f"Error: {error}", err=True)
-    if as_json:
-        click.echo(json.dumps([prediction.to_dict(top_k) for prediction in predictions], indent=2))
-    else:
-        for prediction in predictions:
-            ranked = ", ".join(f"{digit} ({probability:.3f})" for digit, probability in prediction.top(top_k))
-            click.echo(f"{prediction.file}: {ranked}")
+    if text:
+        click.echo(text)
     if errors:
         sys.exit(1)
 
@@ -310,6 +270,33 @@ def sweep_command(name, values, preset, data_source, repeats, output_dir, force,
         sys.exit(130)  # the runner has said what finished and how to resume
     for folder in folders:
         click.echo(sweep_plan.result_text(folder))
+
+
+@main.command("runs")
+@click.option("--experiments", type=click.Path(file_okay=False, path_type=Path), default=Path("experiments"),
+              show_default=True, help="Folder of sweeps to read.")
+@click.option("--models", type=click.Path(file_okay=False, path_type=Path), default=Path("models"),
+              show_default=True, help="Folder of models (and their stories) to read.")
+@click.option("--sort", default=None, metavar="FIELD", help="Sort by a column: numbers highest first, text A-Z.")
+@click.option("--where", multiple=True, metavar="FIELD=VALUE", help="Keep runs whose FIELD reads VALUE (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of runs.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+def runs_command(experiments, models, sort, where, as_json, as_csv):
+    """One table of every run under the experiments and models folders, read from
+    their saved files (no training, no TensorFlow).
+
+    Columns: run, seed, architecture, epochs, valid_split, best_valid_accuracy,
+    final_valid_accuracy, test_accuracy, seconds, date.
+    """
+    from mnistcnn import runs_table
+
+    if as_json and as_csv:
+        raise UsageError("choose one of --json and --csv")
+    rows, notes = runs_table.find_runs(experiments, models)
+    for note in notes:
+        status(f"note: {note}")
+    rows = runs_table.select(rows, where, sort)
+    click.echo(runs_table.as_json(rows) if as_json else runs_table.as_csv(rows) if as_csv else runs_table.as_text(rows))
 
 
 @main.command("plot")

@@ -37,6 +37,35 @@ def refuse_to_replace(output: Path, dataset: Dataset) -> None:
         )
 
 
+def train_final_from_source(config: Config, data_source: str | None, output: Path, overwrite: bool,
+                            ensemble: int, strategy_name: str, status) -> str:
+    """`mnistcnn train-final`: load the data, train and save; returns what to print."""
+    from mnistcnn.data import load_dataset
+    from mnistcnn.distribution import is_chief, make_strategy
+    from mnistcnn.model_report import seed_report
+
+    strategy = make_strategy(strategy_name)
+    dataset = load_dataset(data_source, config.valid_fraction, config.seed, config.valid_split)
+    config = config.with_changes(valid_split=dataset.valid_split)
+    status(dataset.describe())
+    story = train_final(config, dataset, output, overwrite=overwrite, strategy=strategy,
+                        strategy_name=strategy_name, ensemble=ensemble)
+    lines = []
+    if ensemble == 1:
+        epochs = story["epochs_run"]
+        what = f"{epochs} epoch{'' if epochs == 1 else 's'}, best {story['best_epoch']}"
+    else:
+        what = f"an ensemble of {ensemble}"
+        lines += [f"member {number} (seed {member['seed']}): test accuracy "
+                  f"{member['metrics'].get('test', {}).get('accuracy', float('nan')):.4f}"
+                  for number, member in enumerate(story["members"], start=1)]
+    if is_chief(strategy):
+        lines.append(f"saved {output} and {output.with_suffix('.json')} ({what}, {story['training_seconds']:.0f} s)")
+    else:
+        lines.append(f"trained with the other workers ({what}); worker 0 saves the model")
+    return "\n".join(lines + [seed_report(story["metrics"])])
+
+
 def train_final(config: Config, dataset: Dataset, output: Path, overwrite: bool = False,
                 strategy=None, strategy_name: str = "default", ensemble: int = 1) -> dict:
     """Train, evaluate on all three splits, and save `output` (.h5) with its `.json` story.

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnistcnn.errors import InputError
+from mnistcnn.errors import InputError, UsageError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm"}
 
@@ -95,3 +95,31 @@ def predict_kaggle_csv(model, csv_path: Path, output: Path) -> int:
     probabilities = model.predict(to_model_input(images), batch_size=1000, verbose=0)
     write_submission(output, probabilities.argmax(axis=1))
     return len(images)
+
+
+def predict_files_command(images, model_file: Path, top_k: int, as_json: bool,
+                          save_preprocessed: Path | None) -> tuple[str, list[str]]:
+    """`mnistcnn predict IMAGE...`: (what to print, one error line per file that could not be used)."""
+    import json
+
+    from mnistcnn.storage import load_model
+
+    if not images:
+        raise UsageError("no images given; e.g. mnistcnn predict digit.png or mnistcnn predict my-digits/")
+    files, errors = expand_paths(images)
+    predictions, image_errors = predict_images(load_model(model_file), files, save_preprocessed)
+    if as_json:
+        return json.dumps([prediction.to_dict(top_k) for prediction in predictions], indent=2), errors + image_errors
+    lines = [f"{prediction.file}: " + ", ".join(f"{digit} ({probability:.3f})" for digit, probability
+                                                in prediction.top(top_k)) for prediction in predictions]
+    return "\n".join(lines), errors + image_errors
+
+
+def predict_kaggle_command(images, model_file: Path, csv_path: Path, output: Path) -> str:
+    """`mnistcnn predict --kaggle-csv test.csv`: write the submission; returns what to print."""
+    from mnistcnn.storage import load_model
+
+    if images:
+        raise UsageError("give either image files or --kaggle-csv, not both")
+    count = predict_kaggle_csv(load_model(model_file), csv_path, output)
+    return f"wrote {output} ({count} predictions)"

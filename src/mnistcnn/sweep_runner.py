@@ -9,6 +9,7 @@ lock file per sweep keeps two processes from writing the same sweep.
 """
 
 import json
+from datetime import datetime, timezone
 import shutil
 import sys
 from contextlib import contextmanager
@@ -203,6 +204,7 @@ def execute_run(run: Run, dataset, progress: Progress, hardware: dict, strategy=
         "parameters": int(result.model.count_params()),
         "precision": result.precision,
         "data": dataset.record().to_json(),
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **hardware,
     }
     atomic_write_text(run.folder / "metrics.json", json.dumps(metrics, indent=2) + "\n")

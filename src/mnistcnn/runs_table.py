@@ -1,0 +1,132 @@
+"""`mnistcnn runs`: one table of every run saved under the experiments and models folders.
+
+Read from the files the runs left (a sweep run's `config.json` and `metrics.json`, a
+model's `.json` story), never recomputed, and without TensorFlow, so it is instant.
+A folder or file that is not a complete run is skipped with a note.
+"""
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from mnistcnn.errors import UsageError
+from mnistcnn.records import DataRecord
+
+COLUMNS = ("run", "seed", "architecture", "epochs", "valid_split", "best_valid_accuracy",
+           "final_valid_accuracy", "test_accuracy", "seconds", "date")
+NUMERIC = {"seed", "epochs", "best_valid_accuracy", "final_valid_accuracy", "test_accuracy", "seconds"}
+
+
+def find_runs(experiments: Path, models: Path) -> tuple[list[dict], list[str]]:
+    """(rows, notes): a row per complete run, a note per folder or file skipped."""
+    rows, notes = [], []
+    for config_path in sorted(Path(experiments).glob("*/*/seed-*/config.json")):
+        try:
+            rows.append(_sweep_row(config_path.parent, Path(experiments)))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            notes.append(f"skipped {config_path.parent}: not a complete sweep run ({_reason(error)})")
+    for story_path in sorted(Path(models).rglob("*.json")):
+        if story_path.name.startswith(".") or not story_path.with_suffix(".h5").is_file():
+            continue  # work in progress, or a report's record
+        try:
+            rows.append(_model_row(story_path, Path(models)))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            notes.append(f"skipped {story_path}: not a model's story ({_reason(error)})")
+    return rows, notes
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, FileNotFoundError):
+        return f"no {Path(error.filename).name}"
+    return f"{type(error).__name__}: {error}"
+
+
+def _sweep_row(folder: Path, experiments: Path) -> dict:
+    config = json.loads((folder / "config.json").read_text())
+    metrics = json.loads((folder / "metrics.json").read_text())
+    data = DataRecord.from_json(metrics.get("data"))
+    return {
+        "run": str(folder.parent.relative_to(experiments)),
+        "seed": config["seed"],
+        "architecture": config["architecture"],
+        "epochs": metrics["epochs"],
+        "valid_split": data.valid_split if data else config.get("valid_split", "random"),
+        "best_valid_accuracy": metrics["best_valid_accuracy"],
+        "final_valid_accuracy": metrics["final_valid_accuracy"],
+        "test_accuracy": metrics.get("test_accuracy"),
+        "seconds": metrics["seconds"],
+        "date": metrics.get("date", ""),
+    }
+
+
+def _model_row(story_path: Path, models: Path) -> dict:
+    story = json.loads(story_path.read_text())
+    config, metrics = story["config"], story["metrics"]
+    members = story.get("members", [])
+    histories = [member.get("history", {}) for member in members] or [story.get("history", {})]
+    best = [max(history["val_accuracy"]) for history in histories if history.get("val_accuracy")]
+    data = DataRecord.from_json(story.get("data"))
+    return {
+        "run": str(story_path.with_suffix(".h5").relative_to(models)),
+        "seed": ",".join(str(member["seed"]) for member in members) if members else config["seed"],
+        "architecture": config["architecture"] + (f" x{len(members)}" if members else ""),
+        "epochs": story.get("epochs_run", config["epochs"]),
+        "valid_split": ("none" if data and data.valid == 0 else data.valid_split) if data else "",
+        "best_valid_accuracy": max(best) if len(best) == 1 else None,
+        "final_valid_accuracy": metrics.get("valid", {}).get("accuracy"),
+        "test_accuracy": metrics.get("test", {}).get("accuracy"),
+        "seconds": story["training_seconds"],
+        "date": story.get("date", ""),
+    }
+
+
+def select(rows: list[dict], where: tuple[str, ...] = (), sort: str | None = None) -> list[dict]:
+    """Rows matching every FIELD=VALUE of `where` (as text), sorted by `sort` (numbers
+    highest first, text A-Z; runs missing the field last)."""
+    for condition in where:
+        field, separator, value = condition.partition("=")
+        if not separator or field not in COLUMNS:
+            raise UsageError(f"--where '{condition}' is not FIELD=VALUE with FIELD one of: {', '.join(COLUMNS)}; "
+                             "e.g. --where architecture=deep")
+        rows = [row for row in rows if _text(row[field]) == value]
+    if sort is not None:
+        if sort not in COLUMNS:
+            raise UsageError(f"--sort {sort}: choose one of {', '.join(COLUMNS)}")
+        present = [row for row in rows if row[sort] not in (None, "")]
+        missing = [row for row in rows if row[sort] in (None, "")]
+        numeric = sort in NUMERIC and all(isinstance(row[sort], (int, float)) for row in present)
+        present.sort(key=lambda row: -row[sort] if numeric else _text(row[sort]))
+        rows = present + missing
+    return rows
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4f}" if value <= 1 else f"{value:.1f}"
+    return str(value)
+
+
+def as_text(rows: list[dict]) -> str:
+    headers = ["run", "seed", "architecture", "epochs", "split", "best valid", "final valid", "test", "seconds",
+               "date"]
+    cells = [[_text(row[column]) or "-" for column in COLUMNS] for row in rows]
+    widths = [max(len(header), *(len(line[index]) for line in cells)) if cells else len(header)
+              for index, header in enumerate(headers)]
+    lines = ["  ".join(header.ljust(width) for header, width in zip(headers, widths)).rstrip()]
+    lines += ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in cells]
+    return "\n".join(lines)
+
+
+def as_csv(rows: list[dict]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().rstrip("\n")
+
+
+def as_json(rows: list[dict]) -> str:
+    return json.dumps(rows, indent=2)

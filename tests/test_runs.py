@@ -1,0 +1,83 @@
+"""`mnistcnn runs`: the table of every saved run, read from files alone."""
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import PROJECT_ROOT, run_cli
+
+
+@pytest.fixture
+def results(tmp_path):
+    """A copy of one committed sweep and the committed models' stories, plus a broken run
+    and a half-written one."""
+    experiments, models = tmp_path / "experiments", tmp_path / "models"
+    shutil.copytree(PROJECT_ROOT / "experiments" / "pooling", experiments / "pooling")
+    models.mkdir()
+    for name in ("mnistcnn", "mnistcnn-ensemble"):
+        shutil.copy(PROJECT_ROOT / "models" / f"{name}.json", models)
+        (models / f"{name}.h5").write_bytes(b"")  # runs reads stories, never the weights
+    broken = experiments / "pooling" / "max" / "seed-7"
+    broken.mkdir()
+    (broken / "config.json").write_text("{not json")
+    half = experiments / "pooling" / "none" / "seed-9"
+    half.mkdir()
+    (half / "config.json").write_text((experiments / "pooling" / "none" / "seed-0" / "config.json").read_text())
+    return experiments, models
+
+
+def runs(results, *options):
+    experiments, models = results
+    return run_cli("runs", "--experiments", experiments, "--models", models, *options)
+
+
+def test_every_run_is_listed_and_broken_ones_are_skipped_with_a_note(results):
+    result = runs(results, "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert sorted(row["run"] for row in rows) == sorted(
+        ["mnistcnn.h5", "mnistcnn-ensemble.h5"] + [f"pooling/{value}" for value in ("max", "average", "none")] * 2)
+    single = next(row for row in rows if row["run"] == "mnistcnn.h5")
+    story = json.loads((PROJECT_ROOT / "models" / "mnistcnn.json").read_text())
+    assert single["test_accuracy"] == story["metrics"]["test"]["accuracy"] and single["architecture"] == "deep"
+    assert single["valid_split"] == "random" and single["epochs"] == 30
+    metrics = json.loads((PROJECT_ROOT / "experiments" / "pooling" / "max" / "seed-1" / "metrics.json").read_text())
+    swept = next(row for row in rows if row["run"] == "pooling/max" and row["seed"] == 1)
+    assert swept["best_valid_accuracy"] == metrics["best_valid_accuracy"]
+    assert "Traceback" not in result.output
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note: skipped")]
+    assert len(notes) == 2 and any("seed-9" in note and "no metrics.json" in note for note in notes)
+
+
+def test_sort_and_where(results):
+    rows = json.loads(runs(results, "--json", "--sort", "test_accuracy").stdout)
+    tests = [row["test_accuracy"] for row in rows]
+    assert tests == sorted(tests, reverse=True) and rows[0]["run"] == "mnistcnn-ensemble.h5"
+    rows = json.loads(runs(results, "--json", "--where", "architecture=baseline", "--where", "seed=0").stdout)
+    assert sorted(row["run"] for row in rows) == ["pooling/average", "pooling/max", "pooling/none"]
+    result = runs(results, "--where", "colour=blue")
+    assert result.exit_code == 2 and "FIELD=VALUE" in result.output
+
+
+def test_csv_and_text(results):
+    table = list(csv.DictReader(io.StringIO(runs(results, "--csv").stdout)))
+    assert len(table) == 8 and set(table[0]) == {"run", "seed", "architecture", "epochs", "valid_split",
+                                                 "best_valid_accuracy", "final_valid_accuracy", "test_accuracy",
+                                                 "seconds", "date"}
+    text = runs(results).stdout.splitlines()
+    assert text[0].split()[:3] == ["run", "seed", "architecture"] and len(text) == 9
+
+
+def test_runs_never_imports_tensorflow(results):
+    experiments, models = results
+    code = ("import sys; from mnistcnn.cli import main\n"
+            f"main(['runs', '--experiments', {str(experiments)!r}, '--models', {str(models)!r}], "
+            "standalone_mode=False)\n"
+            "print('tensorflow' in sys.modules, 'keras' in sys.modules)")
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
+    assert output.splitlines()[-1] == "False False"
