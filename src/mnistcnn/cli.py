@@ -16,6 +16,7 @@ from mnistcnn import __version__
 from mnistcnn.config import CHOICES, Config, field_names
 from mnistcnn.errors import InputError, UsageError
 from mnistcnn.presets import PRESETS, describe, get_preset
+from mnistcnn.status import say as status
 
 DATA_HELP = (
     "Where MNIST comes from: auto, mnist, sample, or a folder of IDX files / a mnist.npz."
@@ -133,11 +134,6 @@ def config_options(default_preset: str = "final"):
 
 def config_from(preset: str, options: dict) -> Config:
     return get_preset(preset).with_changes(**{name: value for name, value in options.items() if value is not None})
-
-
-def status(message: str) -> None:
-    """What the tool is doing goes to standard error; results go to standard output."""
-    click.echo(message, err=True)
 
 
 @click.group(cls=FriendlyErrors, context_settings={"help_option_names": ["-h", "--help"]})

@@ -15,7 +15,6 @@ at random (`random`); `test` is always the test set.
 
 import os
 import socket
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import numpy as np
 from mnistcnn.errors import InputError, UsageError
 from mnistcnn.idx import find_idx_file, read_idx
 from mnistcnn.records import DataRecord
+from mnistcnn.status import say
 from mnistcnn.writers import Writers, mnist_writers, writer_split, writers_of
 
 ENVIRONMENT_VARIABLE = "MNISTCNN_DATA"
@@ -155,7 +155,7 @@ def _read_source(source: str) -> tuple[dict, str, str]:
         try:
             return _read_full_mnist()
         except InputError as error:
-            warn(
+            say(
                 f"WARNING: the full MNIST set could not be had ({error}).\n"
                 f"WARNING: using the bundled SAMPLE ({SAMPLE_PATH.name}, ~10k training images);"
                 f" results will be weaker. To use the full set, set {ENVIRONMENT_VARIABLE} or"
@@ -280,8 +280,3 @@ def download_with_keras() -> dict:
     finally:
         socket.setdefaulttimeout(previous_timeout)
     return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
-
-
-def warn(message: str) -> None:
-    """Warnings go to standard error so JSON on standard output stays clean."""
-    print(message, file=sys.stderr, flush=True)

@@ -9,6 +9,7 @@ from mnistcnn.config import Config
 from mnistcnn.data import Dataset
 from mnistcnn.errors import UsageError
 from mnistcnn.records import DataRecord
+from mnistcnn.status import say
 from mnistcnn.runtime import device_description
 from mnistcnn.storage import read_story, save_model
 
@@ -149,9 +150,9 @@ def _trained_member(config: Config, dataset: Dataset, path: Path, strategy, inde
     reusable = (story and story.get("config") == config.to_dict()
                 and dataset.record().same_data(DataRecord.from_json(story.get("data"))))
     if path.exists() and reusable and not is_multi_worker(strategy):
-        print(f"member {index + 1} of {count} (seed {config.seed}): finished earlier, reused", file=sys.stderr)
+        say(f"member {index + 1} of {count} (seed {config.seed}): finished earlier, reused")
         return load_model(path), story["run"]
-    print(f"member {index + 1} of {count} (seed {config.seed})", file=sys.stderr)
+    say(f"member {index + 1} of {count} (seed {config.seed})")
     model, run = _train_one(config, dataset, path, strategy)
     metrics, _ = evaluate(model, dataset)
     run = {"seed": config.seed, **run, "metrics": _accuracy_and_loss(metrics)}

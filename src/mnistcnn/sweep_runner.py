@@ -11,7 +11,6 @@ lock file per sweep keeps two processes from writing the same sweep.
 import json
 from datetime import datetime, timezone
 import shutil
-import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 from mnistcnn.config import Config
 from mnistcnn.errors import UsageError
 from mnistcnn.records import DataRecord
+from mnistcnn.status import say
 from mnistcnn.files import atomic_write_text
 from mnistcnn.sweeps import Sweep
 
@@ -138,8 +138,8 @@ def sweep_lock(sweep_dir: Path):
 class Progress:
     """Prints which run of how many, epoch progress and an estimate of the time left."""
 
-    def __init__(self, sweep_name: str, runs: list[Run], stream=sys.stderr):
-        self.sweep_name, self.stream = sweep_name, stream
+    def __init__(self, sweep_name: str, runs: list[Run]):
+        self.sweep_name = sweep_name
         self.epochs_left = sum(run.config.epochs for run in runs)
         self.total_runs, self.run_index = len(runs), 0
         self.seconds_spent, self.epochs_done = 0.0, 0
@@ -153,12 +153,11 @@ class Progress:
         self.epochs_left -= 1
         self.seconds_spent += logs.get("seconds", 0.0)
         left = self.epochs_left * self.seconds_spent / self.epochs_done
-        print(
+        say(
             f"{self.sweep_name} run {self.run_index}/{self.total_runs} "
             f"({self.current.value}, seed {self.current.config.seed}) epoch {epoch + 1}/"
             f"{self.current.config.epochs}: val_accuracy {logs.get('val_accuracy', 0):.4f}, "
-            f"about {_duration(left)} left",
-            file=self.stream, flush=True,
+            f"about {_duration(left)} left"
         )
 
     def run_finished_early(self, run: Run, epochs_run: int) -> None:
@@ -235,8 +234,7 @@ def run_sweep(sweep: Sweep, base: Config, values, repeats: int, dataset, output_
         }, indent=2) + "\n")
         to_do = [run for run in runs if force or states[run.folder] != []]
         done_before = len(runs) - len(to_do)
-        print(f"{sweep.name}: {len(runs)} runs, {done_before} already complete, {len(to_do)} to train",
-              file=sys.stderr, flush=True)
+        say(f"{sweep.name}: {len(runs)} runs, {done_before} already complete, {len(to_do)} to train")
         progress = Progress(sweep.name, to_do)
         try:
             for run in to_do:
@@ -246,8 +244,8 @@ def run_sweep(sweep: Sweep, base: Config, values, repeats: int, dataset, output_
             # A run is finished when its metrics.json is in place, whenever Ctrl-C came.
             finished = [run for run in to_do if (run.folder / "metrics.json").is_file()]
             names = ", ".join(f"{run.value}/seed-{run.config.seed}" for run in finished) or "none"
-            print(f"\n{sweep.name}: interrupted. Finished this time: {names}. Rerun the same command "
-                  "to train only what is missing.", file=sys.stderr, flush=True)
+            say(f"\n{sweep.name}: interrupted. Finished this time: {names}. Rerun the same command "
+                "to train only what is missing.")
             raise
         write_sweep_report(sweep_dir)
     return sweep_dir
