@@ -1,0 +1,91 @@
+"""Apply the rule of models/trials/writers/RULE.md to the stories its runs saved.
+
+    python scripts/writer_trials.py
+
+Reads models/trials/writers/{deep,strided}-seed-{11,12,13}.json, counts each member's
+validation errors (valid images x (1 - valid accuracy), on writers its training never
+saw), and writes models/trials/writers/RESULT.md: every member, each recipe's pooled
+errors, and the decision, or what is still missing. Only validation figures are read:
+train-final measures the test split too and its stories keep it, but the rule decides
+without it, and this script never prints it.
+"""
+
+import json
+import math
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FOLDER = ROOT / "models" / "trials" / "writers"
+RECIPES = ("deep", "strided")
+SEEDS = (11, 12, 13)
+
+
+def member_facts(story: dict) -> dict:
+    valid = story["metrics"]["valid"]
+    images = story["data"]["valid"]
+    return {
+        "writers": story["data"]["valid_writers"],
+        "images": images,
+        "errors": round(images * (1 - valid["accuracy"])),
+        "accuracy": valid["accuracy"],
+        "minutes": story["training_seconds"] / 60,
+    }
+
+
+def decide(errors: dict, minutes: dict) -> str:
+    """The rule, word for word: fewer pooled errors wins unless within counting noise,
+    then the cheaper recipe wins."""
+    (first, first_errors), (second, second_errors) = errors.items()
+    noise = math.sqrt(first_errors + second_errors)
+    if abs(first_errors - second_errors) <= noise:
+        cheaper = min(minutes, key=minutes.get)
+        return (f"a tie: |{first_errors} - {second_errors}| = {abs(first_errors - second_errors)} <= "
+                f"sqrt({first_errors} + {second_errors}) = {noise:.1f}, so the recipe with fewer CPU-minutes "
+                f"per model wins: **{cheaper}** ({minutes[cheaper]:.1f} min against "
+                f"{max(minutes.values()):.1f})")
+    winner = min(errors, key=errors.get)
+    return (f"**{winner}** wins: {errors[winner]} errors against {max(errors.values())}, a difference of "
+            f"{abs(first_errors - second_errors)} > sqrt({first_errors} + {second_errors}) = {noise:.1f}")
+
+
+def main() -> None:
+    lines = ["# deep or strided on unseen writers: the result",
+             "",
+             "Written by `python scripts/writer_trials.py` from the stories of the runs in "
+             "[RULE.md](RULE.md), by its rule. Validation figures only.",
+             "",
+             "| recipe | seed | valid writers | valid images | valid errors | valid accuracy | minutes |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    errors, minutes, missing = {}, {}, []
+    for recipe in RECIPES:
+        members = []
+        for seed in SEEDS:
+            path = FOLDER / f"{recipe}-seed-{seed}.json"
+            if not path.is_file():
+                missing.append(path.name)
+                continue
+            facts = member_facts(json.loads(path.read_text()))
+            members.append(facts)
+            lines.append(f"| {recipe} | {seed} | {facts['writers']} | {facts['images']} | {facts['errors']} "
+                         f"| {facts['accuracy']:.4f} | {facts['minutes']:.1f} |")
+        if len(members) == len(SEEDS):
+            errors[recipe] = sum(member["errors"] for member in members)
+            minutes[recipe] = sum(member["minutes"] for member in members) / len(members)
+    lines.append("")
+    for recipe in errors:
+        lines.append(f"{recipe}: {errors[recipe]} validation errors pooled over its three members, "
+                     f"{minutes[recipe]:.1f} CPU-minutes per model on average.")
+    lines.append("")
+    if missing:
+        lines.append(f"Not decided yet: {len(missing)} of {len(RECIPES) * len(SEEDS)} runs still to train "
+                     f"({', '.join(missing)}); `bash scripts/writer_trials.sh` trains only those.")
+    else:
+        lines.append("Decision: " + decide(errors, minutes) + ".")
+    text = "\n".join(lines) + "\n"
+    (FOLDER / "RESULT.md").write_text(text)
+    sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()
