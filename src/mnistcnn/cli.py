@@ -17,6 +17,7 @@ from mnistcnn.config import CHOICES, Config, field_names
 from mnistcnn.errors import InputError, UsageError
 from mnistcnn.presets import PRESETS, describe, get_preset
 from mnistcnn.status import say as status
+from mnistcnn.sweep_plan import SWEEP_EPOCHS
 
 DATA_HELP = (
     "Where MNIST comes from: auto, mnist, sample, or a folder of IDX files / a mnist.npz."
@@ -108,18 +109,19 @@ def model_file_option(verb: str):
                              "models/mnistcnn.h5 here, else the one committed with mnistcnn]")
 
 
-def config_options(default_preset: str = "final"):
+def config_options(default_preset: str = "final", defaults_shown: dict | None = None):
     """`--preset` and one option per config field; a field given overrides the preset.
 
     Each option's help shows what the default preset gives it, which is what runs when
-    the option and --preset are both left out."""
+    the option and --preset are both left out, or the command's own default from
+    `defaults_shown`."""
     preset_config = get_preset(default_preset)
 
     def decorate(function):
         for name in reversed(field_names()):
             default = getattr(preset_config, name)
             flag = name.replace("_", "-")
-            shown = f"{CONFIG_HELP[name]}  [{default_preset} preset: {default}]"
+            shown = f"{CONFIG_HELP[name]}  [{(defaults_shown or {}).get(name) or f'{default_preset} preset: {default}'}]"
             if isinstance(default, bool):
                 function = click.option(f"--{flag}/--no-{flag}", name, default=None, help=shown)(function)
                 continue
@@ -233,7 +235,8 @@ def predict_command(images, model_file, top_k, as_json, save_preprocessed, kaggl
 @main.command("sweep")
 @click.argument("name")
 @click.option("--values", default=None, metavar="A,B,C", help="Values to try instead of the sweep's own.")
-@config_options("baseline")
+@config_options("baseline", {"epochs": f"{SWEEP_EPOCHS} with the baseline preset, else the preset's",
+                             "patience": "--epochs: no early stopping"})
 @data_option
 @click.option("--repeats", type=click.IntRange(min=1), default=1, show_default=True,
               help="Seeds per value; plots show mean and spread.")
