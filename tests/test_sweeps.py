@@ -57,6 +57,13 @@ def test_sweep_on_the_sample_writes_every_file_and_resumes(tmp_path, monkeypatch
     assert [run.value for run in trainings[2:]] == ["average"]
     assert "1 already complete, 1 to train" in result.output
 
+    # A rerun that trains nothing leaves the record of what made the results (command, machine).
+    info = json.loads((sweep_dir / "sweep.json").read_text())
+    (sweep_dir / "sweep.json").write_text(json.dumps({**info, "command": "made on another machine"}))
+    result = run(*arguments)
+    assert "2 already complete, 0 to train" in result.output and len(trainings) == 3
+    assert json.loads((sweep_dir / "sweep.json").read_text())["command"] == "made on another machine"
+
 
 def test_a_preset_is_the_base_of_every_run(tmp_path):
     result = run("sweep", "dropout", "--values", "0.1", "--preset", "fast", "--data", "sample",

@@ -227,12 +227,15 @@ def run_sweep(sweep: Sweep, base: Config, values, repeats: int, dataset, output_
     runs = plan_runs(sweep, base, values, repeats, sweep_dir, shard)
     with sweep_lock(sweep_dir):
         states = refuse_conflicts(runs, dataset.record(), force)
-        atomic_write_text(sweep_dir / "sweep.json", json.dumps({
-            "name": sweep.name, "field": sweep.field, "label": sweep.label,
-            "values": list(values), "repeats": repeats, "base_config": base.to_dict(),
-            "command": command, "hardware": hardware or {},
-        }, indent=2) + "\n")
         to_do = [run for run in runs if force or states[run.folder] != []]
+        # The command and machine that made the results: a rerun that trains nothing
+        # leaves them as they were.
+        if to_do or not (sweep_dir / "sweep.json").is_file():
+            atomic_write_text(sweep_dir / "sweep.json", json.dumps({
+                "name": sweep.name, "field": sweep.field, "label": sweep.label,
+                "values": list(values), "repeats": repeats, "base_config": base.to_dict(),
+                "command": command, "hardware": hardware or {},
+            }, indent=2) + "\n")
         done_before = len(runs) - len(to_do)
         say(f"{sweep.name}: {len(runs)} runs, {done_before} already complete, {len(to_do)} to train")
         progress = Progress(sweep.name, to_do)
