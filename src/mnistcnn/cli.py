@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from mnistcnn import __version__
-from mnistcnn.config import CHOICES, Config, field_names
+from mnistcnn.config import CHOICES, Config, field_help, field_names
 from mnistcnn.errors import InputError, UsageError
 from mnistcnn.presets import PRESETS, describe, get_preset
 from mnistcnn.status import say as status
@@ -23,30 +23,6 @@ DATA_HELP = (
     "Where MNIST comes from: auto, mnist, sample, or a folder of IDX files / a mnist.npz."
     "  [env var: MNISTCNN_DATA; default: auto]"
 )
-CONFIG_HELP = {
-    "architecture": "Network from the model registry.",
-    "filters": "Filters of the first convolution; later layers scale from it.",
-    "kernel_size": "Convolution window (the 'spatial extent').",
-    "activation": "Non-linearity after each hidden layer.",
-    "pooling": "Down-sampling: max, average, or none (a stride-2 convolution).",
-    "dropout": "Dropout rate.",
-    "augment": "Randomly rotate (up to 10 degrees), shift and zoom (up to 10%) training images.",
-    "dense_units": "Units of the hidden dense layer (baseline, mlp).",
-    "loss": "Training loss.",
-    "optimizer": "Optimizer (momentum is SGD with Nesterov momentum 0.9).",
-    "learning_rate": "Peak learning rate.",
-    "schedule": "constant, or cosine: warm-up (one epoch, at most a fifth of the run) then cosine decay to zero.",
-    "batch_size": "Images per training step.",
-    "epochs": "Most epochs to train (early stopping may end sooner).",
-    "seed": "Seed for weights, shuffling and the validation split.",
-    "valid_fraction": "Share of the 60,000 training images held out for validation; 0 trains on all "
-                      "(needs --patience >= --epochs).",
-    "valid_split": "writers: valid is all the digits of some writers, none of whom are in training "
-                   "(as in the test set); random: random digits; auto: writers where the data is MNIST's own.",
-    "patience": "Epochs without a better validation loss before stopping.",
-    "precision": "float32, mixed_bfloat16, or auto (bfloat16 on CPUs with AMX/AVX-512 BF16 or a GPU).",
-    "deterministic": "Seeds plus TensorFlow op determinism, so a rerun gives identical results.",
-}
 
 
 class FriendlyErrors(click.Group):
@@ -121,7 +97,7 @@ def config_options(default_preset: str = "final", defaults_shown: dict | None = 
         for name in reversed(field_names()):
             default = getattr(preset_config, name)
             flag = name.replace("_", "-")
-            shown = f"{CONFIG_HELP[name]}  [{(defaults_shown or {}).get(name) or f'{default_preset} preset: {default}'}]"
+            shown = f"{field_help(name)}  [{(defaults_shown or {}).get(name) or f'{default_preset} preset: {default}'}]"
             if isinstance(default, bool):
                 function = click.option(f"--{flag}/--no-{flag}", name, default=None, help=shown)(function)
                 continue

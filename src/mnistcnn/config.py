@@ -42,32 +42,42 @@ CHOICES = {
 }
 
 
+def _setting(default, help_text: str):
+    """A config field with its help text beside it (the CLI's option help reads it)."""
+    return dataclasses.field(default=default, metadata={"help": help_text})
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything that decides a training run. Defaults: the Keras MNIST seed."""
 
-    architecture: str = "baseline"
-    filters: int = 32  # first convolution's filters; later layers scale from it
-    kernel_size: int = 3
-    activation: str = "relu"
-    pooling: str = "max"
-    dropout: float = 0.5
-    augment: bool = False  # random rotation, shift and zoom of training images (never at inference)
-    dense_units: int = 128
-    loss: str = "categorical_crossentropy"
-    optimizer: str = "adam"
-    learning_rate: float = 0.001
-    schedule: str = "constant"  # "cosine": one epoch of warm-up, then cosine decay
-    batch_size: int = 128
-    epochs: int = 12
-    seed: int = 0
-    valid_fraction: float = 0.1  # 0: train on every training image (a fixed schedule only)
-    # "writers": valid holds all the digits of some writers, as the test set does; "random":
-    # random digits of the training writers; "auto": writers where known (data.py records which).
-    valid_split: str = "auto"
-    patience: int = 3  # epochs without a better validation loss before stopping
-    precision: str = "auto"  # bfloat16 where the CPU (AMX, AVX-512 BF16) or a GPU is fast at it
-    deterministic: bool = False  # TensorFlow op determinism: identical reruns, somewhat slower
+    architecture: str = _setting("baseline", "Network from the model registry.")
+    filters: int = _setting(32, "Filters of the first convolution; later layers scale from it.")
+    kernel_size: int = _setting(3, "Convolution window (the 'spatial extent').")
+    activation: str = _setting("relu", "Non-linearity after each hidden layer.")
+    pooling: str = _setting("max", "Down-sampling: max, average, or none (a stride-2 convolution).")
+    dropout: float = _setting(0.5, "Dropout rate.")
+    augment: bool = _setting(False, "Randomly rotate (up to 10 degrees), shift and zoom (up to 10%) training "
+                                    "images; never at inference.")
+    dense_units: int = _setting(128, "Units of the hidden dense layer (baseline, mlp).")
+    loss: str = _setting("categorical_crossentropy", "Training loss.")
+    optimizer: str = _setting("adam", "Optimizer (momentum is SGD with Nesterov momentum 0.9).")
+    learning_rate: float = _setting(0.001, "Peak learning rate.")
+    schedule: str = _setting("constant", "constant, or cosine: warm-up (one epoch, at most a fifth of the run) "
+                                         "then cosine decay to zero.")
+    batch_size: int = _setting(128, "Images per training step.")
+    epochs: int = _setting(12, "Most epochs to train (early stopping may end sooner).")
+    seed: int = _setting(0, "Seed for weights, shuffling and the validation split.")
+    valid_fraction: float = _setting(0.1, "Share of the 60,000 training images held out for validation; 0 trains "
+                                          "on all (needs --patience >= --epochs).")
+    valid_split: str = _setting("auto", "writers: valid is all the digits of some writers, none of whom are in "
+                                        "training (as in the test set); random: random digits; auto: writers where "
+                                        "the data is MNIST's own (the run records which).")
+    patience: int = _setting(3, "Epochs without a better validation loss before stopping.")
+    precision: str = _setting("auto", "float32, mixed_bfloat16, or auto (bfloat16 on CPUs with AMX/AVX-512 BF16 "
+                                      "or a GPU).")
+    deterministic: bool = _setting(False, "Seeds plus TensorFlow op determinism, so a rerun gives identical "
+                                          "results (somewhat slower).")
 
     def __post_init__(self):
         for field, valid in CHOICES.items():
@@ -124,6 +134,10 @@ class Config:
 
 def field_names() -> tuple[str, ...]:
     return tuple(field.name for field in dataclasses.fields(Config))
+
+
+def field_help(name: str) -> str:
+    return next(field.metadata["help"] for field in dataclasses.fields(Config) if field.name == name)
 
 
 def parse_value(field: str, text: str):
