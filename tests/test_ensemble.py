@@ -46,7 +46,9 @@ def test_train_final_ensemble_then_evaluate_reports_each_member(tmp_path):
     assert "an ensemble of 2" in result.output
     story = json.loads(output.with_suffix(".json").read_text())
     assert story["ensemble"] == 2 and [member["seed"] for member in story["members"]] == [0, 1]
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["ensemble.h5", "ensemble.json"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "ensemble-tensorboard", "ensemble.h5", "ensemble.json"]
+    assert sorted(path.name for path in (tmp_path / "ensemble-tensorboard").iterdir()) == ["member-1", "member-2"]
 
     result = run_cli("evaluate", "--model-file", str(output), "--data", "sample", "--json",
                      "--report-dir", str(tmp_path / "report"))

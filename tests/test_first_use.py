@@ -141,6 +141,8 @@ def test_a_model_trained_on_every_image_saves_and_evaluates(tmp_path):
     story = json.loads(output.with_suffix(".json").read_text())
     assert story["data"]["train"] == 10000 and story["data"]["valid"] == 0
     assert set(story["metrics"]) == {"train", "test"} and story["metrics"]["test"]["accuracy"] > 0.8
+    # Its TensorBoard run has a training curve and no validation one.
+    assert sorted(path.name for path in (tmp_path / "all-tensorboard").iterdir() if path.is_dir()) == ["train"]
     result = run_cli("evaluate", "--model-file", output, "--data", "sample", "--json")
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)

@@ -40,7 +40,7 @@ def test_sweep_on_the_sample_writes_every_file_and_resumes(tmp_path, monkeypatch
     sweep_dir = tmp_path / "pooling"
     for value in ("max", "average"):
         assert {path.name for path in (sweep_dir / value / "seed-0").iterdir()} == {
-            "config.json", "history.csv", "metrics.json"}
+            "config.json", "history.csv", "metrics.json", "tensorboard"}
         metrics = json.loads((sweep_dir / value / "seed-0" / "metrics.json").read_text())
         assert metrics["epochs"] == 1 and metrics["best_valid_accuracy"] > 0.8
     for name in ("summary.csv", "accuracy.png", "loss.png", "README.md", "sweep.json"):

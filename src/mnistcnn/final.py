@@ -116,7 +116,22 @@ def train_final(config: Config, dataset: Dataset, output: Path, overwrite: bool 
     story = save_model(model, output, story)
     for stale in output.parent.glob(f".{output.stem}.member-*-of-{ensemble}.*"):
         stale.unlink()
+    write_model_logs(output, story, config, len(dataset.y_train))
     return story
+
+
+def write_model_logs(output: Path, story: dict, config: Config, train_images: int) -> None:
+    """TensorBoard logs of a saved model's training in `NAME-tensorboard/` beside it, one
+    run for each member of an ensemble."""
+    from mnistcnn.tensorboard_logs import write_run_logs
+
+    folder = output.with_name(f"{output.stem}-tensorboard")
+    runs = story.get("members") or [story]
+    if len(runs) > 1:
+        folder.mkdir(exist_ok=True)
+    for index, run in enumerate(runs, start=1):
+        write_run_logs(folder / f"member-{index}" if len(runs) > 1 else folder, run["history"],
+                       config.with_changes(seed=run.get("seed", config.seed)), train_images)
 
 
 def _train_one(config: Config, dataset: Dataset, output: Path, strategy) -> tuple:

@@ -26,7 +26,7 @@ def read_runs(sweep_dir: Path) -> dict:
             continue
         metrics = json.loads(metrics_path.read_text())
         runs.setdefault(metrics["value"], []).append(
-            {"metrics": metrics, "history": read_csv_columns(history_path)}
+            {"metrics": metrics, "history": read_csv_columns(history_path), "folder": metrics_path.parent}
         )
     return runs
 
@@ -98,7 +98,24 @@ def write_sweep_report(sweep_dir: Path) -> list[Path]:
         written.append(plots.plot_curves(curves, metric, title, sweep_dir / f"{metric}.png"))
     atomic_write_text(sweep_dir / "README.md", sweep_readme(info, rows))
     written.append(sweep_dir / "README.md")
+    written.append(write_tensorboard_logs(runs))
     return written
+
+
+def write_tensorboard_logs(runs: dict) -> str:
+    """Each run's TensorBoard folder, HParams session included (see tensorboard_logs.py)."""
+    from mnistcnn.config import Config
+    from mnistcnn.tensorboard_logs import LOG_FOLDER, write_run_logs
+
+    count = 0
+    for group in runs.values():
+        for run in group:
+            config = Config.from_dict(json.loads((run["folder"] / "config.json").read_text()))
+            data = DataRecord.from_json(run["metrics"].get("data"))
+            write_run_logs(run["folder"] / LOG_FOLDER, run["history"], config, data.train if data else 0,
+                           run["metrics"])
+            count += 1
+    return f"{LOG_FOLDER}/ in each of {count} run folders"
 
 
 def _mean_and_spread(row: dict, column: str) -> str:
