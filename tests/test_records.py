@@ -32,7 +32,9 @@ def test_every_committed_record_reads():
     paths += sorted((PROJECT_ROOT / "models" / "trials").rglob("*.json"))
     stories = [json.loads(path.read_text()) for path in paths]
     stories = [story for story in stories if "data" in story]
-    runs = [json.loads(path.read_text()) for path in (PROJECT_ROOT / "experiments").glob("*/*/seed-*/metrics.json")]
+    committed_sweeps = ("pooling", "learning_rate", "loss", "activation", "kernel_size")
+    runs = [json.loads(path.read_text()) for sweep in committed_sweeps
+            for path in (PROJECT_ROOT / "experiments" / sweep).glob("*/seed-[01]/metrics.json")]
     assert len(stories) >= 5 and len(runs) >= 40
     for record in stories + runs:
         data = DataRecord.from_json(record["data"])
