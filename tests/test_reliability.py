@@ -15,9 +15,17 @@ from mnistcnn.sweep_runner import sweep_lock
 TIMEOUT = 300
 
 
+def ctrl_c_as_in_a_terminal():
+    """A shell that starts jobs in the background (as CI runners may) starts them with
+    SIGINT ignored, and Python then never raises KeyboardInterrupt; a person at a terminal
+    always has Ctrl-C, so the children under test get its default back."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def mnistcnn(*arguments, **popen):
     return subprocess.Popen([sys.executable, "-m", "mnistcnn.cli", *map(str, arguments)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=ctrl_c_as_in_a_terminal, **popen)
 
 
 # The finished model's temporary file lives for milliseconds before its rename, too briefly
