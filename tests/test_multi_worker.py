@@ -46,7 +46,7 @@ def test_two_workers_train_one_model_and_only_the_chief_writes_it(tmp_path):
     for worker, (out, error) in zip(workers, outputs):
         assert worker.returncode == 0, error
     assert "saved m.h5" in outputs[0][0] and "worker 0 saves the model" in outputs[1][0]
-    assert sorted(path.name for path in (tmp_path / "worker-0").iterdir()) == ["m.h5", "m.json"]
+    assert sorted(path.name for path in (tmp_path / "worker-0").iterdir()) == ["m-tensorboard", "m.h5", "m.json"]
     assert list((tmp_path / "worker-1").iterdir()) == []
 
     story = json.loads((tmp_path / "worker-0" / "m.json").read_text())
