@@ -100,12 +100,12 @@ def load_dataset(source: str | None = None, valid_fraction: float = 0.1, seed: i
             f"or the bundled sample), and {location} is not recognised as such; use --valid-split random"
         )
 
+    order = np.random.default_rng(seed).permutation(len(y_train))
     if valid_fraction == 0:
-        valid_index, train_index = np.zeros(0, np.int64), np.random.default_rng(seed).permutation(len(y_train))
+        valid_index, train_index = order[:0], order
     elif valid_split == "writers":
         valid_index, train_index = writer_split(writers[0], valid_fraction, seed)
     else:
-        order = np.random.default_rng(seed).permutation(len(y_train))
         valid_count = round(len(y_train) * valid_fraction)
         if valid_count == 0 or valid_count == len(y_train):
             raise UsageError(

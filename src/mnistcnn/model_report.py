@@ -16,6 +16,7 @@ from mnistcnn.errors import UsageError
 from mnistcnn.files import atomic_write_text
 from mnistcnn.records import DataRecord
 from mnistcnn.statistics import format_interval
+from mnistcnn.status import say
 
 REPORT_RECORD = "report.json"  # what made the report in its folder
 
@@ -25,7 +26,7 @@ def default_report_dir(model_file: Path) -> Path:
 
 
 def evaluate_model(model_file: Path, data_source: str | None, report_dir: Path | None = None,
-                   overwrite: bool = False, status=print) -> dict:
+                   overwrite: bool = False, status=say) -> dict:
     """Evaluate the model at `model_file` and write its report.
 
     Returns:
@@ -51,8 +52,8 @@ def evaluate_model(model_file: Path, data_source: str | None, report_dir: Path |
     split = "auto" if trained_with.valid_split == "writers" else trained_with.valid_split
     dataset = load_dataset(data_source, trained_with.valid_fraction, trained_with.seed, split)
     status(dataset.describe())
-    recorded = DataRecord.from_json(story.get("data"))
-    own_data = dataset.record().same_data(recorded)
+    recorded, data = DataRecord.from_json(story.get("data")), dataset.record()
+    own_data = data.same_data(recorded)
     splits = ("train", "valid", "test")
     if not own_data and len(dataset.y_valid):
         splits = ("train", "test")
@@ -61,13 +62,13 @@ def evaluate_model(model_file: Path, data_source: str | None, report_dir: Path |
                      "validation split may hold images the model trained on")
 
     report_dir = Path(report_dir or default_report_dir(model_file))
-    record = {"model_sha256": file_sha256(model_file), "data": dataset.record().summary()}
+    record = {"model_sha256": file_sha256(model_file), "data": data.summary()}
     if not overwrite and not own_data:
         _refuse_to_replace_report(report_dir, record)
     metrics, probabilities = evaluate(model, dataset, splits)
     result = {
         "model": str(model_file),
-        "data": dataset.record().summary(),
+        "data": data.summary(),
         "metrics": metrics,
         "members": [evaluate(member, dataset, splits)[0] for member in members(model)],
         "notes": notes,
@@ -76,7 +77,7 @@ def evaluate_model(model_file: Path, data_source: str | None, report_dir: Path |
     if "test" in probabilities:
         if dataset.test_writers is not None:
             result["test_by_writer"] = by_writer(probabilities["test"], dataset.y_test, dataset.test_writers)
-        title = f"{model_file.name} on {dataset.record().summary()}"
+        title = f"{model_file.name} on {data.summary()}"
         result["report"] = write_report(report_dir, dataset, probabilities["test"], title)
         atomic_write_text(report_dir / REPORT_RECORD, json.dumps(record, indent=2) + "\n")
         result["report"].append(report_dir / REPORT_RECORD)
