@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 folder=models/trials/writers
-strided="--architecture strided --dropout 0.4 --batch-size 64 --learning-rate 0.001 --epochs 45 --patience 45"
+strided="--architecture strided --dropout 0.4 --batch-size 64 --learning-rate 0.001 --epochs 45 --patience 45 --precision float32"
 for recipe in deep strided; do
     for seed in 11 12 13; do
         output=$folder/$recipe-seed-$seed.h5
