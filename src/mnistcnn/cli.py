@@ -284,5 +284,26 @@ def plot_command(sweep_dir):
         click.echo(f"wrote {path}")
 
 
+@main.command("serve")
+@model_file_option("serve")
+@click.option("--ensemble-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="An ensemble to offer beside the model.  [default: NAME-ensemble.h5 beside the model, if there]")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 lets other machines in (there is no authentication).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--experiments", type=click.Path(file_okay=False, path_type=Path), default=Path("experiments"),
+              show_default=True, help="Folder of sweeps the experiments page shows.")
+@click.option("--models", type=click.Path(file_okay=False, path_type=Path), default=Path("models"),
+              show_default=True, help="Folder of models the experiments page shows.")
+def serve_command(model_file, ensemble_file, host, port, experiments, models):
+    """A local web page: draw a digit and watch the network read it; browse the sweeps
+    and models. Its JSON API (/api/predict, /api/models, /api/sweeps) is described at
+    /openapi.json. Ctrl-C stops it."""
+    from mnistcnn import server
+
+    server.serve(model_file, ensemble_file or server.default_ensemble_file(model_file), host, port,
+                 experiments, models)
+
+
 if __name__ == "__main__":
     sys.exit(main())

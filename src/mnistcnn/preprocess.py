@@ -9,6 +9,7 @@ polarity, uneven paper, faint or thin strokes, and specks of dirt.
 
 import warnings
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
@@ -23,18 +24,22 @@ SPECK_FRACTION = 0.05  # ink components smaller than this share of the largest a
 TARGET_STROKE = 2.0  # MNIST strokes are about 2-3 px wide in the 20 px box
 
 
-def load_grayscale(path: Path) -> np.ndarray:
+def load_grayscale(source: Path | BinaryIO, name: str | None = None) -> np.ndarray:
     """Read any image Pillow can, as float luminance in [0, 1], transparency flattened.
 
-    Transparent areas become the background: white behind dark ink, black behind
-    bright ink, judged from the opaque pixels. Animated images use their first frame.
+    `source` is a path or an open binary file (an upload); `name` is what error messages
+    call it (the path by default). Transparent areas become the background: white behind
+    dark ink, black behind bright ink, judged from the opaque pixels. Animated images use
+    their first frame.
     """
-    path = Path(path)
+    if not hasattr(source, "read"):
+        source = Path(source)
+    path = name or str(source)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-            with Image.open(path) as image:
+            with Image.open(source) as image:
                 if image.width * image.height > MAX_PIXELS:
                     raise InputError(f"{path}: {image.width}x{image.height} pixels is too large; "
                                      "crop or shrink the image")
@@ -195,13 +200,15 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
     return field.astype(np.float32)
 
 
-def preprocess_image(path: Path) -> np.ndarray:
+def preprocess_image(source: Path | BinaryIO, name: str | None = None) -> np.ndarray:
     """A 28x28 float32 array in [0, 1], bright digit on black, as MNIST made them.
+
+    `source` and `name` as for `load_grayscale`.
 
     Raises:
         InputError: not an image, unreadable, too small or too large, or blank.
     """
-    ink = remove_specks(ink_map(load_grayscale(path)))
+    ink = remove_specks(ink_map(load_grayscale(source, name)))
     if ink.max() <= 0:
-        raise InputError(f"{path}: no ink found (the image is blank or has no contrast)")
+        raise InputError(f"{name or source}: no ink found (the image is blank or has no contrast)")
     return to_mnist(ink)

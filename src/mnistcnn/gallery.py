@@ -1,0 +1,87 @@
+"""What `mnistcnn serve` shows of the results: every sweep and every model, read from
+the files they left (like `plot` and `runs`), never recomputed, without TensorFlow.
+
+Paths of images are given relative to their root folder, so the server can hand them
+out through its one guarded file route.
+"""
+
+import csv
+import json
+from pathlib import Path
+
+from mnistcnn.records import DataRecord
+from mnistcnn.sweep_report import winner_and_ties
+
+
+def list_sweeps(experiments: Path) -> tuple[list[dict], list[str]]:
+    """(sweeps, notes): each sweep with a summary, its table rows, winner and ties; a note
+    for each folder that has a sweep.json but no readable summary yet."""
+    sweeps, notes = [], []
+    for info_path in sorted(Path(experiments).glob("*/sweep.json")):
+        folder = info_path.parent
+        try:
+            info = json.loads(info_path.read_text())
+            with open(folder / "summary.csv", newline="") as stream:
+                rows = [_numbers(row) for row in csv.DictReader(stream)]
+            winner, ties = winner_and_ties(rows)
+        except (OSError, ValueError, KeyError) as error:
+            notes.append(f"skipped {folder}: no readable summary yet ({type(error).__name__}); "
+                         f"run `mnistcnn plot {folder}`")
+            continue
+        sweeps.append({
+            "name": folder.name,
+            "label": info.get("label", folder.name),
+            "field": info.get("field", folder.name),
+            "architecture": info.get("base_config", {}).get("architecture"),
+            "command": info.get("command"),
+            "plots": {metric: f"{folder.name}/{metric}.png" for metric in ("accuracy", "loss")
+                      if (folder / f"{metric}.png").is_file()},
+            "rows": rows,
+            "winner": winner["value"],
+            "ties": [row["value"] for row in ties],
+        })
+    return sweeps, notes
+
+
+def _numbers(row: dict) -> dict:
+    """A summary.csv row with its figures as numbers (the value stays text)."""
+    return {key: (text if key == "value" else float(text) if text not in ("", "nan") else None)
+            for key, text in row.items()}
+
+
+def list_models(models: Path) -> tuple[list[dict], list[str]]:
+    """(models, notes): each `.h5` with its story under `models` (trials included): recipe,
+    data, split, epochs, minutes, accuracies, and its report's images when it has one."""
+    found, notes = [], []
+    models = Path(models)
+    for story_path in sorted(models.rglob("*.json")):
+        model_path = story_path.with_suffix(".h5")
+        if story_path.name.startswith(".") or not model_path.is_file():
+            continue  # work in progress, or a report's record
+        try:
+            found.append(_model_entry(json.loads(story_path.read_text()), model_path, models))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            notes.append(f"skipped {story_path}: not a model's story ({type(error).__name__}: {error})")
+    return found, notes
+
+
+def _model_entry(story: dict, model_path: Path, models: Path) -> dict:
+    config, metrics = story["config"], story.get("metrics", {})
+    data = DataRecord.from_json(story.get("data"))
+    report = model_path.with_name(f"{model_path.stem}-report")
+    return {
+        "name": str(model_path.relative_to(models)),
+        "recipe": {key: config.get(key) for key in ("architecture", "filters", "kernel_size", "activation",
+                                                    "pooling", "dropout", "optimizer", "learning_rate",
+                                                    "schedule", "batch_size", "epochs")},
+        "data": data.summary() if data else None,
+        "valid_split": data.valid_split if data else config.get("valid_split", "random"),
+        "epochs_run": story.get("epochs_run"),
+        "minutes": round(story["training_seconds"] / 60, 1) if "training_seconds" in story else None,
+        "accuracy": {split: metrics[split]["accuracy"] for split in ("train", "valid", "test") if split in metrics},
+        "member_of": story.get("member_of"),
+        "command": story.get("command"),
+        "date": story.get("date"),
+        "report": {image: str((report / f"{image}.png").relative_to(models))
+                   for image in ("confusion_matrix", "hardest_mistakes") if (report / f"{image}.png").is_file()},
+    }

@@ -1,0 +1,194 @@
+"""`mnistcnn serve`: a local web app to draw a digit and watch the network read it, and to
+browse the sweeps and models. Its JSON API is what the pages use (schema at /openapi.json).
+
+The models are loaded once, when the app is made. A drawing or an upload goes through the
+same preparation as `predict` (preprocess.py), and fails with the same one-line message.
+Files are served only from the experiments and models folders, and only results (images,
+tables, stories), never a path that leads outside them.
+"""
+
+import io
+import socket
+import threading
+from pathlib import Path
+
+import numpy as np
+from fastapi import FastAPI, File, Form, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from mnistcnn.errors import InputError, UsageError
+from mnistcnn.gallery import list_models, list_sweeps
+from mnistcnn.prediction import Prediction
+from mnistcnn.status import say
+
+MAX_UPLOAD_BYTES = 8 * 1024 * 1024  # a phone photo fits; anything larger is not a digit
+SERVED_SUFFIXES = {".png", ".csv", ".json", ".md"}  # results, not models or anything else
+PAGES = Path(__file__).with_name("web")
+
+
+class Reader:
+    """The served models, loaded once. Predictions are made one at a time: each already
+    uses every core, and the lock keeps concurrent requests from sharing a model call."""
+
+    def __init__(self, model_file: Path, ensemble_file: Path | None = None):
+        from mnistcnn.storage import load_model
+
+        self.files = {"single": Path(model_file)}
+        if ensemble_file is not None:
+            self.files["ensemble"] = Path(ensemble_file)
+        self.models = {kind: load_model(path) for kind, path in self.files.items()}
+        self.lock = threading.Lock()
+        for kind in self.models:  # the first call builds the graph: not on a user's time
+            self.probabilities(np.zeros((28, 28), np.float32), kind)
+
+    def probabilities(self, image: np.ndarray, kind: str) -> list[float]:
+        if kind not in self.models:
+            raise UsageError(f"no {kind} model is served; use one of: {', '.join(self.models)}")
+        with self.lock:
+            # A direct call, not model.predict: predict's per-call setup costs more than the network.
+            output = self.models[kind](image[np.newaxis, :, :, np.newaxis], training=False)
+        return np.asarray(output, dtype=float)[0].tolist()
+
+
+def default_ensemble_file(model_file: Path) -> Path | None:
+    """NAME-ensemble.h5 beside models/NAME.h5, when it is there."""
+    candidate = Path(model_file).with_name(f"{Path(model_file).stem}-ensemble.h5")
+    return candidate if candidate.is_file() else None
+
+
+def guarded_file(root: Path, relative: str) -> Path:
+    """The file `relative` names inside `root`, or an error: no absolute paths, no `..`,
+    no symlink that leads outside, and only result files.
+
+    Raises:
+        PermissionError: the path leads outside `root` or is not a result file.
+        FileNotFoundError: there is no such file.
+    """
+    parts = relative.replace("\\", "/").split("/")
+    if relative.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+        raise PermissionError(f"{relative}: only paths inside the folder are served")
+    root = Path(root).resolve()
+    path = (root / relative).resolve()  # follows symlinks, so one that leads out is caught below
+    if not path.is_relative_to(root):
+        raise PermissionError(f"{relative}: only paths inside the folder are served")
+    if path.suffix.lower() not in SERVED_SUFFIXES:
+        raise PermissionError(f"{relative}: only {', '.join(sorted(SERVED_SUFFIXES))} files are served")
+    if not path.is_file():
+        raise FileNotFoundError(f"{relative}: no such file")
+    return path
+
+
+def _error(message: str, status: int) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def create_app(model_file: Path, ensemble_file: Path | None = None, experiments: Path = Path("experiments"),
+               models: Path = Path("models")) -> FastAPI:
+    """The app, with its models loaded (InputError if a model file cannot be used)."""
+    reader = Reader(model_file, ensemble_file)
+    roots = {"experiments": Path(experiments), "models": Path(models)}
+    app = FastAPI(title="mnistcnn", summary="Draw a digit and watch the network read it; browse sweeps and models.",
+                  version=_version())
+    app.mount("/static", StaticFiles(directory=PAGES / "static"), name="static")
+
+    @app.middleware("http")
+    async def refuse_large_uploads(request: Request, call_next):
+        # Refused before the body is read, when the client says its size.
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES + 64 * 1024:
+            return _error(_too_large(int(declared)), 413)
+        return await call_next(request)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def draw_page():
+        return (PAGES / "draw.html").read_text()
+
+    @app.get("/experiments", response_class=HTMLResponse, include_in_schema=False)
+    def experiments_page():
+        return (PAGES / "experiments.html").read_text()
+
+    @app.post("/api/predict", summary="Read the digit in an image (a file, or the canvas as PNG)")
+    def predict(image: UploadFile = File(description="The image: PNG, JPEG, GIF, BMP, TIFF, WebP..."),
+                model: str = Form("single", description="`single`, or `ensemble` when one is served"),
+                top_k: int = Form(1, ge=1, le=10, description="How many of the likeliest digits to list, as --top-k")):
+        """What `mnistcnn predict --json` returns for the image, plus `model` (which one read it)
+        and `preprocessed`: the 28x28 image the network saw, rows of values in [0, 1]."""
+        data = image.file.read(MAX_UPLOAD_BYTES + 1)
+        name = image.filename or "upload"
+        if len(data) > MAX_UPLOAD_BYTES:
+            return _error(_too_large(len(data), name), 413)
+        from mnistcnn.preprocess import preprocess_image
+
+        try:
+            prepared = preprocess_image(io.BytesIO(data), name)
+            prediction = Prediction(name, reader.probabilities(prepared, model))
+        except (InputError, UsageError) as error:
+            return _error(str(error), 400)
+        return {**prediction.to_dict(top_k), "model": model,
+                "preprocessed": np.round(prepared, 3).tolist()}
+
+    @app.get("/api/models", summary="The served models, and every model under the models folder")
+    def models_list():
+        found, notes = list_models(roots["models"])
+        return {"serving": {kind: str(path) for kind, path in reader.files.items()}, "models": found, "notes": notes}
+
+    @app.get("/api/sweeps", summary="Every sweep under the experiments folder: plots, summary, winner")
+    def sweeps_list():
+        found, notes = list_sweeps(roots["experiments"])
+        return {"sweeps": found, "notes": notes}
+
+    @app.get("/files/{root}/{relative:path}", summary="A result file (plot, table, story) of a sweep or model")
+    def result_file(root: str, relative: str):
+        if root not in roots:
+            return _error(f"{root}: files are served from {' and '.join(roots)} only", 404)
+        try:
+            return FileResponse(guarded_file(roots[root], relative))
+        except PermissionError as error:
+            return _error(str(error), 403)
+        except FileNotFoundError as error:
+            return _error(str(error), 404)
+
+    return app
+
+
+def _too_large(size: int, name: str = "upload") -> str:
+    return (f"{name}: {size / 1e6:.1f} MB is too large for a digit image (the limit is "
+            f"{MAX_UPLOAD_BYTES / 1e6:.1f} MB); crop or shrink it")
+
+
+def _version() -> str:
+    from mnistcnn import __version__
+
+    return __version__
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Raises InputError (before anything loads) when another program holds the port."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise InputError(f"cannot listen on {host}:{port} ({error.strerror}); pass another --port, "
+                             "or stop the program using it") from None
+
+
+def serve(model_file: Path, ensemble_file: Path | None, host: str, port: int, experiments: Path,
+          models: Path) -> None:
+    """Run the app until Ctrl-C, printing where to reach it."""
+    import uvicorn
+
+    check_port_free(host, port)
+    app = create_app(model_file, ensemble_file, experiments, models)
+    shown_host = f"[{host}]" if ":" in host else host
+    served = f"{model_file}" + (f" and the ensemble {ensemble_file}" if ensemble_file else "")
+    say(f"serving {served} at http://{shown_host}:{port}/ (experiments page: /experiments); Ctrl-C stops")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        say("warning: reachable from other machines, with no authentication: anyone who can reach this "
+            "port can use it")
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    try:
+        server.run()
+    except KeyboardInterrupt:  # uvicorn shuts down cleanly, then passes Ctrl-C on
+        pass
+    say("stopped")

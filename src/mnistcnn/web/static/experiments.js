@@ -1,0 +1,61 @@
+// The experiments page: every sweep and model, from /api/sweeps and /api/models (which read
+// the files the runs saved; nothing is recomputed here).
+"use strict";
+
+function element(tag, attributes, children) {
+  const node = document.createElement(tag);
+  Object.entries(attributes || {}).forEach(([key, value]) => node.setAttribute(key, value));
+  (children || []).forEach((child) => node.append(child));
+  return node;
+}
+
+function figure(value, digits) {
+  return value === null || value === undefined ? "" : Number(value).toFixed(digits);
+}
+
+function sweepSection(sweep) {
+  const header = ["value", "runs", "best valid acc", "final valid acc", "95% interval", "test acc", "seconds"];
+  const rows = sweep.rows.map((row) => {
+    const kind = row.value === sweep.winner ? "winner" : sweep.ties.includes(row.value) ? "tie" : "";
+    const cells = [row.value + (kind === "winner" ? " ★" : ""), figure(row.repeats, 0),
+      figure(row.best_valid_accuracy_mean, 4), figure(row.final_valid_accuracy_mean, 4),
+      figure(row.final_valid_accuracy_low, 4) + "–" + figure(row.final_valid_accuracy_high, 4),
+      figure(row.test_accuracy_mean, 4), figure(row.seconds_mean, 0)];
+    return element("tr", kind ? {class: kind} : {}, cells.map((cell) => element("td", {}, [cell])));
+  });
+  const table = element("table", {}, [
+    element("tr", {}, header.map((name) => element("th", {}, [name]))), ...rows]);
+  const plots = element("div", {class: "plots"}, Object.entries(sweep.plots).map(([metric, path]) =>
+    element("img", {src: "/files/experiments/" + path, alt: sweep.label + ": " + metric + " over epochs"})));
+  return element("section", {class: "sweep", id: "sweep-" + sweep.name}, [
+    element("h2", {}, [sweep.label + " (" + (sweep.architecture || "") + ")"]),
+    element("p", {}, ["Winner: ", element("strong", {}, [sweep.winner]),
+      sweep.ties.length ? " (tied with " + sweep.ties.join(", ") + ")" : "",
+      sweep.command ? ". Made by " : "", sweep.command ? element("code", {}, [sweep.command]) : ""]),
+    table, plots]);
+}
+
+function modelSection(model) {
+  const recipe = Object.entries(model.recipe).filter(([, value]) => value !== null && value !== undefined)
+    .map(([key, value]) => key + " " + value).join(", ");
+  const accuracy = Object.entries(model.accuracy).map(([split, value]) => split + " " + figure(value, 4)).join(", ");
+  const facts = [["recipe", recipe], ["data", model.data || "not recorded"], ["validation split", model.valid_split],
+    ["epochs", model.epochs_run], ["minutes", model.minutes], ["accuracy", accuracy],
+    ["member of", model.member_of], ["made by", model.command], ["date", model.date]]
+    .filter(([, value]) => value !== null && value !== undefined && value !== "");
+  const list = element("dl", {}, facts.flatMap(([key, value]) =>
+    [element("dt", {}, [key]), element("dd", {}, [String(value)])]));
+  const report = element("div", {class: "report"}, Object.entries(model.report).map(([name, path]) =>
+    element("img", {src: "/files/models/" + path, alt: model.name + ": " + name.replace("_", " ")})));
+  return element("section", {class: "model"}, [element("h2", {}, [model.name]), list, report]);
+}
+
+function fill(id, items, section, empty) {
+  const place = document.getElementById(id);
+  place.replaceChildren(...(items.length ? items.map(section) : [element("p", {}, [empty])]));
+}
+
+fetch("/api/sweeps").then((response) => response.json()).then((answer) =>
+  fill("sweeps", answer.sweeps, sweepSection, "No sweeps yet: run `mnistcnn sweep pooling`."));
+fetch("/api/models").then((response) => response.json()).then((answer) =>
+  fill("models", answer.models, modelSection, "No models yet: run `mnistcnn train-final`."));

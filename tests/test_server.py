@@ -1,0 +1,202 @@
+"""`mnistcnn serve`'s API through FastAPI's test client: predictions equal `predict`'s,
+bad uploads get one-line 4xx answers, files never leak from outside the result folders,
+and concurrent requests each get their own answer."""
+
+import csv
+import io
+import json
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import PROJECT_ROOT, run_cli
+
+COMMITTED_MODEL = PROJECT_ROOT / "models" / "mnistcnn.h5"
+COMMITTED_ENSEMBLE = PROJECT_ROOT / "models" / "mnistcnn-ensemble.h5"
+CUSTOM_DIGITS = PROJECT_ROOT.parent / "shared" / "data" / "custom-digits"
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    """A results folder pair the server may read: a committed sweep and the committed model
+    with its report (copies, so the test sees exactly these), and a secret beside them."""
+    root = tmp_path_factory.mktemp("served")
+    shutil.copytree(PROJECT_ROOT / "experiments" / "pooling", root / "experiments" / "pooling")
+    (root / "models").mkdir()
+    for name in ("mnistcnn.h5", "mnistcnn.json"):
+        shutil.copy(PROJECT_ROOT / "models" / name, root / "models" / name)
+    shutil.copytree(PROJECT_ROOT / "models" / "mnistcnn-report", root / "models" / "mnistcnn-report")
+    (root / "secret.json").write_text('{"password": "hunter2"}')
+    return root
+
+
+@pytest.fixture(scope="module")
+def client(folders):
+    from fastapi.testclient import TestClient
+
+    from mnistcnn.server import create_app
+
+    app = create_app(COMMITTED_MODEL, COMMITTED_ENSEMBLE, folders / "experiments", folders / "models")
+    return TestClient(app)
+
+
+def png_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array.astype(np.uint8)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def drawn(digit: int) -> bytes:
+    """A digit as the canvas makes it: black strokes on white, 280x280."""
+    from PIL import ImageDraw
+
+    canvas = Image.new("L", (280, 280), 255)
+    pen = ImageDraw.Draw(canvas)
+    for stroke in STROKES[digit]:
+        pen.line(stroke, fill=0, width=21, joint="curve")
+    buffer = io.BytesIO()
+    canvas.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+STROKES = {1: [[(140, 50), (140, 230)]],
+           7: [[(70, 60), (210, 60)], [(210, 60), (120, 230)]],
+           0: [[(140, 50), (90, 90), (85, 180), (140, 230), (195, 180), (190, 90), (140, 50)]]}
+
+
+def drawn_one() -> bytes:
+    return drawn(1)
+
+
+def post(client, content: bytes, name="drawing.png", **fields):
+    return client.post("/api/predict", files={"image": (name, content, "image/png")},
+                       data={key: str(value) for key, value in fields.items()})
+
+
+@pytest.mark.skipif(not CUSTOM_DIGITS.is_dir(), reason="the person-made digits are not beside the project")
+def test_predictions_equal_the_cli(client):
+    expected = {entry["file"].split("/")[-1]: entry for entry in json.loads(
+        run_cli("predict", CUSTOM_DIGITS, "--model-file", COMMITTED_MODEL, "--json", "--top-k", "3").stdout)}
+    labels = {row["file"]: int(row["label"]) for row in csv.DictReader((CUSTOM_DIGITS / "LABELS.csv").open())}
+    for name, label in labels.items():
+        answer = post(client, (CUSTOM_DIGITS / name).read_bytes(), name, top_k=3)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert body["digit"] == expected[name]["digit"] == label, name
+        assert [entry["digit"] for entry in body["top"]] == [entry["digit"] for entry in expected[name]["top"]]
+        assert np.allclose(body["probabilities"], expected[name]["probabilities"], atol=1e-3)
+        assert body["file"] == name and body["model"] == "single"
+        assert np.array(body["preprocessed"]).shape == (28, 28)
+
+
+def test_a_drawn_one_and_the_ensemble(client):
+    single = post(client, drawn_one()).json()
+    ensemble = post(client, drawn_one(), model="ensemble").json()
+    assert single["digit"] == ensemble["digit"] == 1
+    assert ensemble["model"] == "ensemble" and len(single["top"]) == 1
+    prepared = np.array(single["preprocessed"])
+    # MNIST's layout: the ink sits in the middle of a dark 28x28 field.
+    assert prepared.max() > 0.9 and prepared[:4].max() == 0 and prepared[-4:].max() == 0
+    assert client.get("/api/models").json()["serving"]["ensemble"].endswith("mnistcnn-ensemble.h5")
+
+
+@pytest.mark.parametrize("content, name, status, message", [
+    (b"not an image at all", "notes.txt", 400, "notes.txt: not an image Pillow can read"),
+    (png_bytes(np.full((280, 280), 255)), "drawing.png", 400, "drawing.png: no ink found"),
+    (png_bytes(np.zeros((2, 2))), "tiny.png", 400, "tiny.png: 2x2 pixels is too small"),
+])
+def test_bad_uploads_get_one_line(client, content, name, status, message):
+    answer = post(client, content, name)
+    assert answer.status_code == status and answer.json()["error"].startswith(message), answer.text
+    assert "\n" not in answer.json()["error"]
+    assert post(client, drawn_one()).status_code == 200  # and the server goes on
+
+
+def test_decompression_bomb_is_refused(client):
+    # A PNG whose header claims 10,000 x 10,000 pixels compresses to a few kilobytes.
+    bomb = png_bytes(np.zeros((10_000, 10_000)))
+    assert len(bomb) < 200_000
+    answer = post(client, bomb, "bomb.png")
+    assert answer.status_code == 400 and "too large" in answer.json()["error"], answer.text
+
+
+def test_large_upload_is_refused(client, monkeypatch):
+    from mnistcnn import server
+
+    answer = post(client, b"0" * (server.MAX_UPLOAD_BYTES + 100_000), "huge.png")
+    assert answer.status_code == 413 and "too large for a digit image" in answer.json()["error"]
+
+
+def test_unknown_model_kind(client):
+    answer = post(client, drawn_one(), model="committee")
+    assert answer.status_code == 400 and "no committee model is served" in answer.json()["error"]
+
+
+def test_concurrent_requests_get_their_own_answers(client):
+    images = {digit: drawn(digit) for digit in STROKES}
+    alone = {digit: post(client, image).json()["probabilities"] for digit, image in images.items()}
+    assert {digit: int(np.argmax(alone[digit])) for digit in images} == {1: 1, 7: 7, 0: 0}
+    requests = [digit for digit in images for _ in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda digit: (digit, post(client, images[digit]).json()), requests))
+    for digit, answer in answers:
+        assert np.allclose(answer["probabilities"], alone[digit], atol=1e-6), digit
+
+
+def test_sweeps_and_models_are_listed(client):
+    sweeps = client.get("/api/sweeps").json()["sweeps"]
+    assert [sweep["name"] for sweep in sweeps] == ["pooling"]
+    assert sweeps[0]["winner"] in {"max", "average", "none"} and len(sweeps[0]["rows"]) == 3
+    plot = client.get("/files/experiments/" + sweeps[0]["plots"]["accuracy"])
+    assert plot.status_code == 200 and plot.content.startswith(b"\x89PNG")
+    models = client.get("/api/models").json()["models"]
+    assert [model["name"] for model in models] == ["mnistcnn.h5"]
+    story = json.loads((PROJECT_ROOT / "models" / "mnistcnn.json").read_text())
+    assert models[0]["accuracy"]["test"] == story["metrics"]["test"]["accuracy"]
+    matrix = client.get("/files/models/" + models[0]["report"]["confusion_matrix"])
+    assert matrix.status_code == 200 and matrix.content.startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("url", [
+    "/files/models/%2e%2e/secret.json",
+    "/files/models/mnistcnn-report/%2e%2e/%2e%2e/secret.json",
+    "/files/models/..%2fsecret.json",
+    "/files/models/%2fetc%2fpasswd",
+    "/files/models//etc/passwd",
+    "/files/models/mnistcnn.h5",  # a model is not a result file
+])
+def test_paths_out_of_the_folders_are_refused(client, url):
+    answer = client.get(url)
+    assert answer.status_code == 403 and "hunter2" not in answer.text and "root:" not in answer.text, url
+    assert answer.json()["error"].endswith(" are served")
+
+
+def test_symlinks_out_are_refused(client, folders):
+    link = folders / "models" / "leak.json"
+    link.symlink_to(folders / "secret.json")
+    try:
+        answer = client.get("/files/models/leak.json")
+        assert answer.status_code == 403 and "hunter2" not in answer.text
+    finally:
+        link.unlink()
+
+
+def test_pages_are_served(client):
+    assert "<canvas id=\"pad\"" in client.get("/").text
+    assert "id=\"sweeps\"" in client.get("/experiments").text
+    assert client.get("/static/draw.js").status_code == 200
+    schema = client.get("/openapi.json").json()
+    assert {"/api/predict", "/api/models", "/api/sweeps"} <= set(schema["paths"])
+
+
+def test_serve_refuses_a_taken_port():
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        result = run_cli("serve", "--port", holder.getsockname()[1], "--model-file", COMMITTED_MODEL)
+    assert result.exit_code == 1 and "pass another --port" in result.output, result.output
