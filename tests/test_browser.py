@@ -107,6 +107,7 @@ def screenshot(browser, name: str):
 
 def test_drawn_digits_are_read(browser, served_url):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(served_url + "/")
     draw(browser, [[(-70, -85), (70, -85)], [(70, -85), (-15, 95)]])  # a 7 in two strokes
@@ -125,6 +126,10 @@ def test_drawn_digits_are_read(browser, served_url):
     wait_for_digit(browser, "7")
     browser.find_element(By.ID, "undo").click()  # ... and undone: a 1
     wait_for_digit(browser, "1")
+    browser.find_element(By.CSS_SELECTOR, "input[name=model][value=ensemble]").click()
+    WebDriverWait(browser, 30).until(lambda page: "(ensemble)" in page.find_element(By.ID, "confidence").text,
+                                     "the ensemble switch did not re-read the drawing")
+    assert browser.find_element(By.ID, "digit").text == "1"
 
 
 def test_experiments_page_shows_sweeps(browser, served_url):

@@ -200,3 +200,32 @@ def test_serve_refuses_a_taken_port():
         holder.listen()
         result = run_cli("serve", "--port", holder.getsockname()[1], "--model-file", COMMITTED_MODEL)
     assert result.exit_code == 1 and "pass another --port" in result.output, result.output
+
+
+def test_serve_starts_answers_and_stops_on_ctrl_c(tmp_path):
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    from test_reliability import ctrl_c_as_in_a_terminal
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mnistcnn.cli", "serve", "--port", str(port), "--model-file", str(COMMITTED_MODEL),
+         "--experiments", str(tmp_path), "--models", str(tmp_path)],
+        stderr=subprocess.PIPE, text=True, preexec_fn=ctrl_c_as_in_a_terminal)
+    try:
+        lines = iter(server.stderr.readline, "")
+        serving = next((line for line in lines if line.startswith("serving ")), "")  # past TensorFlow's notes
+        assert f"at http://127.0.0.1:{port}/" in serving and "Ctrl-C stops" in serving, serving
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/sweeps", timeout=60) as answer:
+            assert json.load(answer) == {"sweeps": [], "notes": []}
+        server.send_signal(signal.SIGINT)
+        rest = server.communicate(timeout=60)[1]
+    finally:
+        server.kill()
+    assert server.returncode == 0 and rest.strip().endswith("stopped") and "Traceback" not in rest, rest

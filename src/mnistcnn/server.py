@@ -32,23 +32,38 @@ class Reader:
     uses every core, and the lock keeps concurrent requests from sharing a model call."""
 
     def __init__(self, model_file: Path, ensemble_file: Path | None = None):
+        import tensorflow as tf
+
         from mnistcnn.storage import load_model
 
         self.files = {"single": Path(model_file)}
         if ensemble_file is not None:
             self.files["ensemble"] = Path(ensemble_file)
-        self.models = {kind: load_model(path) for kind, path in self.files.items()}
+        # Each model as one traced graph for a single image: a plain Keras call runs layer by
+        # layer in Python and costs ten times the network's own arithmetic at this size.
+        self.models = {kind: _as_graph(load_model(path)) for kind, path in self.files.items()}
         self.lock = threading.Lock()
-        for kind in self.models:  # the first call builds the graph: not on a user's time
+        for kind in self.models:  # the first call traces the graph: not on a user's time
             self.probabilities(np.zeros((28, 28), np.float32), kind)
 
     def probabilities(self, image: np.ndarray, kind: str) -> list[float]:
         if kind not in self.models:
             raise UsageError(f"no {kind} model is served; use one of: {', '.join(self.models)}")
         with self.lock:
-            # A direct call, not model.predict: predict's per-call setup costs more than the network.
-            output = self.models[kind](image[np.newaxis, :, :, np.newaxis], training=False)
+            output = self.models[kind](image[np.newaxis, :, :, np.newaxis].astype(np.float32))
         return np.asarray(output, dtype=float)[0].tolist()
+
+
+def _as_graph(model):
+    import tensorflow as tf
+
+    @tf.function(input_signature=[tf.TensorSpec([1, 28, 28, 1], tf.float32)])
+    def probabilities(images):
+        # training=False says so explicitly: left unset inside a graph, the `best` models'
+        # augmentation layers would turn and shift every drawing at random.
+        return model(images, training=False)
+
+    return probabilities
 
 
 def default_ensemble_file(model_file: Path) -> Path | None:
@@ -163,14 +178,24 @@ def _version() -> str:
     return __version__
 
 
-def check_port_free(host: str, port: int) -> None:
-    """Raises InputError (before anything loads) when another program holds the port."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-        try:
-            probe.bind((host, port))
-        except OSError as error:
-            raise InputError(f"cannot listen on {host}:{port} ({error.strerror}); pass another --port, "
-                             "or stop the program using it") from None
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The server's socket, bound and listening before anything loads, so a taken port is
+    one clear error and a browser opened at the printed address is already answered.
+
+    Raises:
+        InputError: the address cannot be used (taken port, unknown host).
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        listener.bind((host, port))
+        listener.listen(128)
+    except OSError as error:
+        listener.close()
+        raise InputError(f"cannot listen on {host}:{port} ({error.strerror or error}); pass another --port "
+                         "or --host, or stop the program using it") from None
+    return listener
 
 
 def serve(model_file: Path, ensemble_file: Path | None, host: str, port: int, experiments: Path,
@@ -178,7 +203,7 @@ def serve(model_file: Path, ensemble_file: Path | None, host: str, port: int, ex
     """Run the app until Ctrl-C, printing where to reach it."""
     import uvicorn
 
-    check_port_free(host, port)
+    listener = listening_socket(host, port)
     app = create_app(model_file, ensemble_file, experiments, models)
     shown_host = f"[{host}]" if ":" in host else host
     served = f"{model_file}" + (f" and the ensemble {ensemble_file}" if ensemble_file else "")
@@ -186,9 +211,9 @@ def serve(model_file: Path, ensemble_file: Path | None, host: str, port: int, ex
     if host not in ("127.0.0.1", "localhost", "::1"):
         say("warning: reachable from other machines, with no authentication: anyone who can reach this "
             "port can use it")
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     try:
-        server.run()
+        server.run(sockets=[listener])
     except KeyboardInterrupt:  # uvicorn shuts down cleanly, then passes Ctrl-C on
         pass
     say("stopped")
