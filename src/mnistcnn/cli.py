@@ -284,6 +284,26 @@ def plot_command(sweep_dir):
         click.echo(f"wrote {path}")
 
 
+@main.command("export")
+@click.argument("model_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "export_format", type=click.Choice(["savedmodel", "onnx", "litert"]), required=True,
+              help="savedmodel (TF Serving, TensorFlow), onnx (onnxruntime; needs .[export]) or litert "
+                   "(.tflite for phones; needs .[export]).")
+@click.option("--output", type=click.Path(path_type=Path), default=None,
+              help="Where to write.  [default: beside the model: NAME-savedmodel/, NAME.onnx or NAME.tflite]")
+@data_option
+def export_command(model_file, export_format, output, data_source):
+    """Export MODEL (default: the committed model) for other runtimes: the inference
+    network in float32, without its augmentation layers; ensembles too. The file is then
+    run by its own runtime on the test images and must give the .h5's digit for at least
+    99.9% of them; the agreement and the largest probability difference are printed."""
+    from mnistcnn.export import export_model
+    from mnistcnn.storage import default_model_path
+
+    check = export_model(model_file or default_model_path(), export_format, output, data_source, status)
+    click.echo(check.text())
+
+
 @main.command("serve")
 @model_file_option("serve")
 @click.option("--ensemble-file", type=click.Path(dir_okay=False, path_type=Path), default=None,

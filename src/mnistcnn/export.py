@@ -1,0 +1,179 @@
+"""`mnistcnn export`: a saved model in the formats other tools run (TF SavedModel for TF
+Serving, ONNX for onnxruntime, LiteRT for phones), checked against its `.h5` right after
+it is written.
+
+What is exported is the inference model: the `best` models carry their augmentation
+layers inside, which do nothing at inference but leave random-number ops in a traced
+graph (onnxruntime rejects `StatelessRandomUniformV2`), so they are left out. It is
+exported in float32, whatever precision it trained in: every runtime runs float32, and
+bfloat16 is a training speed-up of some CPUs and GPUs, not part of the model.
+"""
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mnistcnn.errors import InputError, UsageError
+
+FORMATS = {"savedmodel": ("tf_saved_model", ""), "onnx": ("onnx", ".onnx"), "litert": ("litert", ".tflite")}
+# What each format needs beyond TensorFlow, and the module that shows it is installed.
+RUNTIMES = {"onnx": ("tf2onnx", "onnx", "onnxruntime"), "litert": ("ai_edge_litert",)}
+AGREEMENT_NEEDED = 0.999
+
+
+@dataclass(frozen=True)
+class ExportCheck:
+    """How the exported file, run by its own runtime, compares with the `.h5`."""
+    format: str
+    path: str
+    images: int
+    agreement: float  # share of images given the same digit
+    largest_probability_difference: float
+    bytes: int
+    images_per_second: float  # the runtime's, on the check's batches
+
+    def text(self) -> str:
+        return (f"wrote {self.path} ({self.bytes / 1e6:.2f} MB): the same digit as the .h5 for "
+                f"{self.agreement:.2%} of {self.images} images, largest probability difference "
+                f"{self.largest_probability_difference:.2e}; {self.images_per_second:,.0f} images/s")
+
+
+def default_output(model_file: Path, export_format: str) -> Path:
+    """models/NAME.h5 -> models/NAME-savedmodel/, models/NAME.onnx, models/NAME.tflite."""
+    model_file = Path(model_file)
+    suffix = FORMATS[export_format][1]
+    return model_file.with_name(f"{model_file.stem}-savedmodel") if not suffix else model_file.with_suffix(suffix)
+
+
+def require_runtime(export_format: str) -> None:
+    """Raises UsageError, in one line, when the format's converter or runtime is missing."""
+    import importlib.util
+
+    missing = [name for name in RUNTIMES.get(export_format, ()) if importlib.util.find_spec(name) is None]
+    if missing:
+        raise UsageError(f"--format {export_format} needs {', '.join(missing)}: pip install -e \".[export]\" "
+                         "(or pip install \"mnistcnn[export]\")")
+
+
+def inference_model(model):
+    """A float32 copy of `model` (a single network or an ensemble) without its random
+    augmentation layers, sharing nothing with it but the weights' values."""
+    from mnistcnn.runtime import import_keras
+
+    keras = import_keras()
+
+    def clone_layer(layer):
+        if layer.__class__.__name__.startswith("Random"):
+            return keras.layers.Identity(name=layer.name)
+        config = layer.get_config()
+        config["dtype"] = "float32"
+        return layer.__class__.from_config(config)
+
+    copy = keras.models.clone_model(model, clone_function=clone_layer, recursive=True)
+    _copy_weights(model, copy)
+    return copy
+
+
+def _copy_weights(source, target) -> None:
+    for old, new in zip(source.layers, target.layers):
+        if hasattr(old, "layers") and hasattr(new, "layers"):  # an ensemble's member
+            _copy_weights(old, new)
+        elif new.weights:
+            new.set_weights(old.get_weights())
+
+
+def export_model(model_file: Path, export_format: str, output: Path | None, data_source: str | None,
+                 status) -> ExportCheck:
+    """Export the model at `model_file`, then check the file with its own runtime on the
+    test images. Raises InputError when it disagrees with the `.h5` on more than 0.1%."""
+    from mnistcnn.data import load_dataset
+    from mnistcnn.storage import load_model
+
+    if export_format not in FORMATS:
+        raise UsageError(f"unknown format {export_format}; use one of: {', '.join(FORMATS)}")
+    require_runtime(export_format)
+    output = Path(output) if output else default_output(model_file, export_format)
+    suffix = FORMATS[export_format][1]
+    if suffix and output.suffix != suffix:
+        raise UsageError(f"--output for --format {export_format} must end in {suffix}, e.g. "
+                         f"{default_output(model_file, export_format)}")
+    model = load_model(model_file)
+    images = load_dataset(data_source).x_test
+    inference = inference_model(model)
+    inference(images[:1])  # Keras's ONNX export needs a model that has been called once
+    status(f"exporting {model_file} as {export_format} to {output}")
+    _write(inference, export_format, output)
+    reference = model.predict(images, batch_size=500, verbose=0).astype(np.float64)
+    start = time.perf_counter()
+    exported = RUNNERS[export_format](output, images).astype(np.float64)
+    seconds = time.perf_counter() - start
+    check = ExportCheck(export_format, str(output), len(images),
+                        float(np.mean(exported.argmax(axis=1) == reference.argmax(axis=1))),
+                        float(np.abs(exported - reference).max()), _size(output), len(images) / seconds)
+    if check.agreement < AGREEMENT_NEEDED:
+        raise InputError(f"{output} gives the .h5's digit for only {check.agreement:.2%} of the test images "
+                         f"(at least {AGREEMENT_NEEDED:.1%} needed); the export is not usable")
+    return check
+
+
+def _write(inference, export_format: str, output: Path) -> None:
+    import contextlib
+    import io
+    import shutil
+    import warnings
+
+    if output.exists():
+        shutil.rmtree(output) if output.is_dir() else output.unlink()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    # The converters print pages of their own progress, and Keras's ONNX path a NumPy
+    # deprecation warning; a failure still raises.
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        inference.export(str(output), format=FORMATS[export_format][0], verbose=False)
+
+
+def _size(path: Path) -> int:
+    path = Path(path)
+    return sum(file.stat().st_size for file in path.rglob("*") if file.is_file()) if path.is_dir() else path.stat().st_size
+
+
+def _run_savedmodel(path: Path, images: np.ndarray) -> np.ndarray:
+    import tensorflow as tf
+
+    serve = tf.saved_model.load(str(path)).signatures["serving_default"]
+    outputs = [next(iter(serve(tf.constant(batch)).values())).numpy() for batch in _batches(images)]
+    return np.concatenate(outputs)
+
+
+def _run_onnx(path: Path, images: np.ndarray) -> np.ndarray:
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    return np.concatenate([session.run(None, {name: batch})[0] for batch in _batches(images)])
+
+
+def _run_litert(path: Path, images: np.ndarray) -> np.ndarray:
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=str(path))
+    input_index = interpreter.get_input_details()[0]["index"]
+    output_index = interpreter.get_output_details()[0]["index"]
+    outputs = []
+    for batch in _batches(images):
+        interpreter.resize_tensor_input(input_index, batch.shape)
+        interpreter.allocate_tensors()
+        interpreter.set_tensor(input_index, batch)
+        interpreter.invoke()
+        outputs.append(interpreter.get_tensor(output_index).copy())
+    return np.concatenate(outputs)
+
+
+def _batches(images: np.ndarray, size: int = 500):
+    for start in range(0, len(images), size):
+        yield np.ascontiguousarray(images[start:start + size], dtype=np.float32)
+
+
+RUNNERS = {"savedmodel": _run_savedmodel, "onnx": _run_onnx, "litert": _run_litert}

@@ -1,0 +1,103 @@
+"""`mnistcnn export`: each format round-trips a tiny model (with augmentation layers, and
+as an ensemble) and agrees with its `.h5`; the committed model's exports agree on the
+full test set."""
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+from conftest import PROJECT_ROOT, run_cli
+from mnistcnn.config import Config
+from mnistcnn.ensemble import combine
+from mnistcnn.errors import UsageError
+from mnistcnn.models import build_model
+from mnistcnn.status import say
+from mnistcnn.storage import save_model
+
+TINY = {"filters": 4, "dense_units": 16, "augment": True, "precision": "float32"}
+FORMATS = ("savedmodel", "onnx", "litert")
+HAVE_RUNTIMES = all(importlib.util.find_spec(name) for name in ("tf2onnx", "onnxruntime", "ai_edge_litert"))
+needs_runtimes = pytest.mark.skipif(not HAVE_RUNTIMES, reason="the export runtimes are not installed (.[export])")
+
+
+def output_for(tmp_path, export_format, stem="tiny"):
+    return tmp_path / {"savedmodel": f"{stem}-savedmodel", "onnx": f"{stem}.onnx", "litert": f"{stem}.tflite"}[export_format]
+
+
+@pytest.fixture(scope="module")
+def tiny_models(tmp_path_factory):
+    import keras
+
+    folder = tmp_path_factory.mktemp("export")
+    keras.utils.set_random_seed(0)
+    save_model(build_model(Config(**TINY)), folder / "tiny.h5", {})
+    save_model(combine([build_model(Config(**TINY)), build_model(Config(**TINY))]), folder / "pair.h5", {})
+    return folder
+
+
+def test_the_inference_model_drops_augmentation_and_predicts_the_same(tiny_models):
+    from mnistcnn.export import inference_model
+    from mnistcnn.storage import load_model
+
+    images = np.random.default_rng(0).random((8, 28, 28, 1), dtype=np.float32)
+    for name in ("tiny.h5", "pair.h5"):
+        model = load_model(tiny_models / name)
+        inference = inference_model(model)
+        names = [layer.__class__.__name__ for layer in _all_layers(inference)]
+        assert "RandomRotation" in [layer.__class__.__name__ for layer in _all_layers(model)]
+        assert not [name for name in names if name.startswith("Random")] and "Identity" in names
+        np.testing.assert_allclose(inference.predict(images, verbose=0), model.predict(images, verbose=0), atol=1e-6)
+
+
+def _all_layers(model):
+    for layer in model.layers:
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from _all_layers(layer)
+
+
+@needs_runtimes
+@pytest.mark.parametrize("export_format", FORMATS)
+@pytest.mark.parametrize("name", ["tiny", "pair"])
+def test_each_format_round_trips_and_agrees(tiny_models, idx_folder, tmp_path, export_format, name):
+    from mnistcnn.export import export_model
+
+    output = output_for(tmp_path, export_format, name)
+    check = export_model(tiny_models / f"{name}.h5", export_format, output, str(idx_folder), say)
+    assert output.exists() and check.bytes > 0 and check.images == 20
+    assert check.agreement == 1.0 and check.largest_probability_difference < 1e-4
+
+
+def test_a_missing_runtime_is_one_line(monkeypatch):
+    from mnistcnn import export
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(UsageError, match=r'--format onnx needs tf2onnx, onnx, onnxruntime: pip install -e "\.\[export\]"'):
+        export.require_runtime("onnx")
+    export.require_runtime("savedmodel")  # TensorFlow's own: nothing more needed
+
+
+def test_a_wrong_suffix_is_a_usage_error(tiny_models, tmp_path):
+    result = run_cli("export", tiny_models / "tiny.h5", "--format", "litert", "--output", tmp_path / "tiny.onnx")
+    assert result.exit_code == 2 and "must end in .tflite" in result.output, result.output
+
+
+def test_the_commands_formats_are_the_modules():
+    from mnistcnn.cli import export_command
+    from mnistcnn.export import FORMATS as MODULE_FORMATS
+
+    choice = next(option for option in export_command.params if option.name == "export_format").type
+    assert tuple(choice.choices) == tuple(MODULE_FORMATS) == FORMATS
+
+
+@needs_runtimes
+@pytest.mark.parametrize("export_format", FORMATS)
+def test_the_committed_model_exports_agree_on_the_full_test_set(full_mnist, tmp_path, export_format):
+    output = output_for(tmp_path, export_format, "mnistcnn")
+    result = run_cli("export", PROJECT_ROOT / "models" / "mnistcnn.h5", "--format", export_format,
+                     "--output", output, "--data", full_mnist)
+    assert result.exit_code == 0, result.output
+    assert "of 10000 images" in result.stdout
+    agreement = float(result.stdout.split("the same digit as the .h5 for ")[1].split("%")[0])
+    assert agreement >= 99.9, result.stdout
