@@ -70,3 +70,15 @@ def test_the_results_tables_ignore_models_of_your_own(tmp_path):
                     ignore=shutil.ignore_patterns("*.h5"))
     (tmp_path / "models" / "my-model.json").write_text('{"config": {}, "metrics": {}}')
     assert model_results.blocks(tmp_path) == model_results.blocks()
+
+
+def test_a_model_trained_on_all_images_has_no_valid_figure_and_no_trial_row():
+    member = {"seed": 0, "epochs_run": 30, "training_seconds": 600.0,
+              "metrics": {"train": {"accuracy": 0.999}, "test": {"accuracy": 0.9968}}}
+    story = {"config": {"architecture": "deep", "epochs": 30, "augment": True, "seed": 0}, "members": [member, member],
+             "training_seconds": 1200.0, "metrics": {"train": {"accuracy": 0.999}, "test": {"accuracy": 0.9975}}}
+    rows = model_results.rows_of("mnistcnn-ensemble", story)
+    assert len(rows) == 3 and all("| - (trained on all) |" in row for row in rows)
+    assert rows[-1].endswith("| 0.9975 |")
+    table = model_results.trials_table({"mnistcnn-ensemble": story}, PROJECT_ROOT)
+    assert "`mnistcnn-ensemble`" not in table  # compared on validation, which it has none of

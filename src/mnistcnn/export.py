@@ -71,7 +71,14 @@ def inference_model(model):
         config["dtype"] = "float32"
         return layer.__class__.from_config(config)
 
-    copy = keras.models.clone_model(model, clone_function=clone_layer, recursive=True)
+    # Input layers and the models around the layers take the global policy: float32 too,
+    # whatever a training run earlier in the process left in force.
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("float32")
+    try:
+        copy = keras.models.clone_model(model, clone_function=clone_layer, recursive=True)
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
     _copy_weights(model, copy)
     return copy
 
