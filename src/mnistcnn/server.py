@@ -32,8 +32,6 @@ class Reader:
     uses every core, and the lock keeps concurrent requests from sharing a model call."""
 
     def __init__(self, model_file: Path, ensemble_file: Path | None = None):
-        import tensorflow as tf
-
         from mnistcnn.storage import load_model
 
         self.files = {"single": Path(model_file)}
@@ -55,6 +53,9 @@ class Reader:
 
 
 def _as_graph(model):
+    from mnistcnn.runtime import import_keras
+
+    import_keras()  # TensorFlow without its start-up chatter
     import tensorflow as tf
 
     @tf.function(input_signature=[tf.TensorSpec([1, 28, 28, 1], tf.float32)])
