@@ -53,10 +53,7 @@ class Reader:
 
 
 def _as_graph(model):
-    from mnistcnn.runtime import import_keras
-
-    import_keras()  # TensorFlow without its start-up chatter
-    import tensorflow as tf
+    import tensorflow as tf  # already imported quietly by load_model
 
     @tf.function(input_signature=[tf.TensorSpec([1, 28, 28, 1], tf.float32)])
     def probabilities(images):
