@@ -165,16 +165,20 @@ def _run_onnx(path: Path, images: np.ndarray) -> np.ndarray:
 def _run_litert(path: Path, images: np.ndarray) -> np.ndarray:
     from ai_edge_litert.interpreter import Interpreter
 
-    interpreter = Interpreter(model_path=str(path))
-    input_index = interpreter.get_input_details()[0]["index"]
-    output_index = interpreter.get_output_details()[0]["index"]
-    outputs = []
-    for batch in _batches(images):
-        interpreter.resize_tensor_input(input_index, batch.shape)
-        interpreter.allocate_tensors()
-        interpreter.set_tensor(input_index, batch)
-        interpreter.invoke()
-        outputs.append(interpreter.get_tensor(output_index).copy())
+    from mnistcnn.runtime import native_stderr_silenced
+
+    # Each allocation prints "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." from C++.
+    with native_stderr_silenced():
+        interpreter = Interpreter(model_path=str(path))
+        input_index = interpreter.get_input_details()[0]["index"]
+        output_index = interpreter.get_output_details()[0]["index"]
+        outputs = []
+        for batch in _batches(images):
+            interpreter.resize_tensor_input(input_index, batch.shape)
+            interpreter.allocate_tensors()
+            interpreter.set_tensor(input_index, batch)
+            interpreter.invoke()
+            outputs.append(interpreter.get_tensor(output_index).copy())
     return np.concatenate(outputs)
 
 

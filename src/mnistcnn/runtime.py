@@ -7,6 +7,7 @@ import logging
 import os
 import platform
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 # CPU flags of the instructions that make bfloat16 matrix products fast.
@@ -29,19 +30,27 @@ def import_keras():
 
         return keras
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    with native_stderr_silenced():
+        import keras
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()  # the CUDA probe prints here
+    return keras
+
+
+@contextmanager
+def native_stderr_silenced():
+    """File descriptor 2 pointed at /dev/null for a while: C++ libraries (TensorFlow at
+    start-up, the LiteRT interpreter) print notices there that no Python setting reaches."""
     sys.stderr.flush()
     saved_stderr = os.dup(2)
     try:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), 2)
-            import keras
-            import tensorflow as tf
-
-            tf.config.list_physical_devices()  # the CUDA probe prints here
+            yield
     finally:
         os.dup2(saved_stderr, 2)
         os.close(saved_stderr)
-    return keras
 
 
 def _not_new_model_retracing(record: logging.LogRecord) -> bool:
