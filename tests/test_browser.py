@@ -132,6 +132,19 @@ def test_drawn_digits_are_read(browser, served_url):
     assert browser.find_element(By.ID, "digit").text == "1"
 
 
+def test_a_chosen_image_file_is_read(browser, served_url, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    from test_server import drawn
+
+    photo = tmp_path / "zero.png"
+    photo.write_bytes(drawn(0))
+    browser.get(served_url + "/")
+    browser.find_element(By.ID, "file").send_keys(str(photo))
+    wait_for_digit(browser, "0")
+    assert float(browser.find_element(By.ID, "preprocessed").get_attribute("data-ink")) > 10
+
+
 def test_experiments_page_shows_sweeps(browser, served_url):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
