@@ -10,12 +10,13 @@ with the ensemble's provenance (data, machine, versions, the command that traine
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 from mnistcnn.ensemble import members  # noqa: E402
-from mnistcnn.storage import load_model, read_story, save_model  # noqa: E402
+from mnistcnn.storage import load_model, read_record, save_model  # noqa: E402
 
 
 def main():
@@ -25,24 +26,23 @@ def main():
     parser.add_argument("output", type=Path)
     arguments = parser.parse_args()
 
-    story = read_story(arguments.ensemble)
+    ensemble = read_record(arguments.ensemble)
     networks = members(load_model(arguments.ensemble))
-    if not story or not networks:
+    if not ensemble or not networks:
         sys.exit(f"{arguments.ensemble} is not an ensemble saved by `mnistcnn train-final --ensemble N`")
     if not 1 <= arguments.member <= len(networks):
         sys.exit(f"member must be between 1 and {len(networks)}")
-    run = story["members"][arguments.member - 1]
-    if run["seed"] != story["config"]["seed"]:
+    member = ensemble.members[arguments.member - 1]
+    if member.seed != ensemble.config["seed"]:
         # Its story could not name both the seed it was trained with and the split it was measured on.
         sys.exit("only member 1 trained with the ensemble's own seed, and so with the split its story names")
     network = networks[arguments.member - 1]
-    provenance = {key: story[key] for key in ("config", "data", "strategy", "replicas", "device", "versions",
-                                              "command", "date")}
-    member_story = {**run, **provenance, "parameters": int(network.count_params()),
-                    "member_of": f"{arguments.ensemble.name}, member {arguments.member} of {len(networks)}",
-                    "kept_by": " ".join(["python", "scripts/keep_member.py", *sys.argv[1:]])}
-    del member_story["seed"]  # it is config.seed
-    written = save_model(network, arguments.output, member_story)
+    made = {key: ensemble.provenance[key] for key in ("strategy", "replicas", "device", "versions", "command", "date")}
+    kept = replace(member, seed=None, provenance={  # its seed is config.seed
+        **made, "parameters": int(network.count_params()),
+        "member_of": f"{arguments.ensemble.name}, member {arguments.member} of {len(networks)}",
+        "kept_by": " ".join(["python", "scripts/keep_member.py", *sys.argv[1:]])})
+    written = save_model(network, arguments.output, kept.to_json())
     print(f"saved {arguments.output}: test accuracy {written['metrics']['test']['accuracy']:.4f}")
 
 

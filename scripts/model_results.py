@@ -18,16 +18,18 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 from markdown_blocks import replace_block  # noqa: E402
+from mnistcnn.records import RunRecord  # noqa: E402
 
 # The stories (models/NAME.json) the tables cover, committed models first, then the tried ensembles.
 COMMITTED = ("mnistcnn-ensemble", "mnistcnn")
 TRIALS = ("best-split-3", "strided-ensemble-of-3", "strided-split-3")
 
 
-def read_stories(folder: Path, names) -> dict:
-    return {name: json.loads((folder / f"{name}.json").read_text()) for name in names}
+def read_stories(folder: Path, names) -> dict[str, RunRecord]:
+    return {name: RunRecord.from_json(json.loads((folder / f"{name}.json").read_text())) for name in names}
 
 
 def recipe_of(config: dict) -> str:
@@ -35,9 +37,9 @@ def recipe_of(config: dict) -> str:
     return f"{config['architecture']}, {config['epochs']} epochs" + (", augmented" if config.get("augment") else "")
 
 
-def rows_of(name: str, story: dict) -> list[str]:
+def rows_of(name: str, story: RunRecord) -> list[str]:
     """Markdown rows for one story: its members first when it is an ensemble."""
-    config = story["config"]
+    config = story.config
     recipe = recipe_of(config)
 
     def row(label, seed, epochs, seconds, metrics):
@@ -46,42 +48,42 @@ def rows_of(name: str, story: dict) -> list[str]:
         return (f"| {label} | {recipe} | {seed} | {epochs} | {seconds / 60:.1f} "
                 f"| {valid} | {metrics['test']['accuracy']:.4f} |")
 
-    members = story.get("members", [])
-    lines = [row(f"`{name}` member {index}", member["seed"], member["epochs_run"], member["training_seconds"],
-                 member["metrics"]) for index, member in enumerate(members, start=1)]
-    epochs = "-" if members else story["epochs_run"]
-    seed = ", ".join(str(member["seed"]) for member in members) if members else config["seed"]
+    members = story.members
+    lines = [row(f"`{name}` member {index}", member.seed, member.epochs_run, member.training_seconds,
+                 member.metrics) for index, member in enumerate(members, start=1)]
+    epochs = "-" if members else story.epochs_run
+    seed = ", ".join(str(member.seed) for member in members) if members else config["seed"]
     label = f"`{name}` (ensemble of {len(members)})" if members else f"`{name}`"
-    if "member_of" in story:
-        label += f" ({story['member_of']})"
-    lines.append(row(f"**{label}**", seed, epochs, story["training_seconds"], story["metrics"]))
+    if "member_of" in story.provenance:
+        label += f" ({story.provenance['member_of']})"
+    lines.append(row(f"**{label}**", seed, epochs, story.training_seconds, story.metrics))
     return lines
 
 
-def trial_row(name: str, story: dict) -> str:
+def trial_row(name: str, story: RunRecord) -> str:
     """One Markdown row for a tried ensemble: the figures a recipe was judged by, then its test."""
     def figures(split, measure):
-        return ", ".join(f"{member['metrics'][split][measure]:.4f}" for member in story["members"])
+        return ", ".join(f"{member.metrics[split][measure]:.4f}" for member in story.members)
 
-    return (f"| `{name}` | {recipe_of(story['config'])} | {story['config']['seed']} "
-            f"| {', '.join(str(member['seed']) for member in story['members'])} "
-            f"| {figures('valid', 'accuracy')} | {figures('valid', 'loss')} | {story['metrics']['valid']['accuracy']:.4f} "
-            f"| {figures('test', 'accuracy')} | {story['metrics']['test']['accuracy']:.4f} "
-            f"| {story['training_seconds'] / 60:.1f} |")
+    return (f"| `{name}` | {recipe_of(story.config)} | {story.config['seed']} "
+            f"| {', '.join(str(member.seed) for member in story.members)} "
+            f"| {figures('valid', 'accuracy')} | {figures('valid', 'loss')} | {story.accuracy('valid'):.4f} "
+            f"| {figures('test', 'accuracy')} | {story.accuracy('test'):.4f} "
+            f"| {story.training_seconds / 60:.1f} |")
 
 
 def recipe_means(ensembles: dict) -> list[str]:
     """Each recipe's members' mean last-epoch validation accuracy over every split it was run on."""
     by_recipe = {}
     for story in ensembles.values():
-        settings = {key: value for key, value in story["config"].items() if key != "seed"}
+        settings = {key: value for key, value in story.config.items() if key != "seed"}
         label = recipe_of(settings)
-        by_recipe.setdefault(json.dumps(settings, sort_keys=True), (label, []))[1].extend(story["members"])
+        by_recipe.setdefault(json.dumps(settings, sort_keys=True), (label, []))[1].extend(story.members)
     lines = []
     for label, members in by_recipe.values():
-        accuracies = [member["metrics"]["valid"]["accuracy"] for member in members]
+        accuracies = [member.accuracy("valid") for member in members]
         lines.append(f"{label}: members' mean valid accuracy {statistics.mean(accuracies):.5f} over "
-                     f"{len(members)} members (seeds {', '.join(str(member['seed']) for member in members)}).")
+                     f"{len(members)} members (seeds {', '.join(str(member.seed) for member in members)}).")
     return lines
 
 
@@ -90,7 +92,7 @@ def trials_table(committed: dict, root: Path) -> str:
     ensembles = {f"trials/{name}": story for name, story in read_stories(root / "models" / "trials", TRIALS).items()}
     # The committed ensemble joins the comparison when it kept a validation split to compare on.
     ensembles = {**{name: story for name, story in committed.items()
-                    if story.get("members") and "valid" in story["metrics"]}, **ensembles}
+                    if story.members and "valid" in story.metrics}, **ensembles}
     lines = ["| ensemble | recipe | valid split (seed) | member seeds | members' valid accuracy "
              "| members' valid loss | ensemble valid accuracy | members' test accuracy "
              "| ensemble test accuracy | minutes |",
@@ -107,14 +109,14 @@ def runs_table(stories: dict) -> str:
         lines += rows_of(name, story)
     lines.append("")
     for name, story in stories.items():
-        members = story.get("members", [])
-        if members:
-            tests = [member["metrics"]["test"]["accuracy"] for member in members]
+        if story.members:
+            tests = [member.accuracy("test") for member in story.members]
             lines.append(f"`{name}`: members' mean test accuracy {statistics.mean(tests):.4f} "
-                         f"(std {statistics.stdev(tests):.4f}), the ensemble's {story['metrics']['test']['accuracy']:.4f}.")
-        kept = f", then `{story['kept_by']}`" if "kept_by" in story else ""
-        lines.append(f"`{name}`: `{story['command']}`{kept} ({story['date']}, {story['device']}, "
-                     f"{story['precision']}, TensorFlow {story['versions']['tensorflow']}).")
+                         f"(std {statistics.stdev(tests):.4f}), the ensemble's {story.accuracy('test'):.4f}.")
+        made = story.provenance
+        kept = f", then `{made['kept_by']}`" if "kept_by" in made else ""
+        lines.append(f"`{name}`: `{made['command']}`{kept} ({made['date']}, {made['device']}, "
+                     f"{story.precision}, TensorFlow {made['versions']['tensorflow']}).")
     return "\n".join(lines)
 
 

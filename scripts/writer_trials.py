@@ -16,6 +16,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+from mnistcnn.records import RunRecord  # noqa: E402
+
 FOLDER = ROOT / "models" / "trials" / "writers"
 RECIPES = ("deep", "strided")
 SEEDS = (11, 12, 13)
@@ -24,15 +27,14 @@ SEEDS = (11, 12, 13)
 TIE_BREAK_MINUTES = {"deep": 5, "strided": 27}
 
 
-def member_facts(story: dict) -> dict:
-    valid = story["metrics"]["valid"]
-    images = story["data"]["valid"]
+def member_facts(story: RunRecord) -> dict:
+    accuracy, images = story.accuracy("valid"), story.data.valid
     return {
-        "writers": story["data"]["valid_writers"],
+        "writers": story.data.valid_writers,
         "images": images,
-        "errors": round(images * (1 - valid["accuracy"])),
-        "accuracy": valid["accuracy"],
-        "minutes": story["training_seconds"] / 60,
+        "errors": round(images * (1 - accuracy)),
+        "accuracy": accuracy,
+        "minutes": story.training_seconds / 60,
     }
 
 
@@ -68,7 +70,7 @@ def main() -> None:
             if not path.is_file():
                 missing.append(path.name)
                 continue
-            facts = member_facts(json.loads(path.read_text()))
+            facts = member_facts(RunRecord.from_json(json.loads(path.read_text())))
             members.append(facts)
             lines.append(f"| {recipe} | {seed} | {facts['writers']} | {facts['images']} | {facts['errors']} "
                          f"| {facts['accuracy']:.4f} | {facts['minutes']:.1f} |")

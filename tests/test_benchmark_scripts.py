@@ -77,6 +77,7 @@ def test_a_model_trained_on_all_images_has_no_valid_figure_and_no_trial_row():
               "metrics": {"train": {"accuracy": 0.999}, "test": {"accuracy": 0.9968}}}
     story = {"config": {"architecture": "deep", "epochs": 30, "augment": True, "seed": 0}, "members": [member, member],
              "training_seconds": 1200.0, "metrics": {"train": {"accuracy": 0.999}, "test": {"accuracy": 0.9975}}}
+    story = model_results.RunRecord.from_json(story)
     rows = model_results.rows_of("mnistcnn-ensemble", story)
     assert len(rows) == 3 and all("| - (trained on all) |" in row for row in rows)
     assert rows[-1].endswith("| 0.9975 |")

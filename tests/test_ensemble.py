@@ -82,7 +82,8 @@ def test_an_interrupted_ensemble_reuses_the_members_it_finished(tmp_path, monkey
 
     monkeypatch.setattr(final, "_train_one", lambda member_config, *rest: trained_seeds.append(
         member_config.seed) or real_train_one(member_config, *rest))
-    story = final.train_final(config, dataset, output, ensemble=2)
+    record = final.train_final(config, dataset, output, ensemble=2)
     assert trained_seeds == [0, 1]  # seed 0 was not trained twice
-    assert story["members"][0]["seed"] == 0 and output.exists()
+    assert [member.seed for member in record.members] == [0, 1] and output.exists()
+    assert json.loads(output.with_suffix(".json").read_text())["members"][0]["seed"] == 0
     assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".")] == []

@@ -1,6 +1,7 @@
 """`train-final`: train the model users keep, measure it, save it with its story."""
 
 import sys
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -8,10 +9,10 @@ from mnistcnn import __version__
 from mnistcnn.config import Config
 from mnistcnn.data import Dataset
 from mnistcnn.errors import UsageError
-from mnistcnn.records import DataRecord
+from mnistcnn.records import DataRecord, RunRecord
 from mnistcnn.status import say
 from mnistcnn.runtime import device_description
-from mnistcnn.storage import read_story, save_model
+from mnistcnn.storage import read_record, save_model
 
 DEFAULT_MODEL_PATH = Path("models") / "mnistcnn.h5"
 
@@ -19,15 +20,15 @@ DEFAULT_MODEL_PATH = Path("models") / "mnistcnn.h5"
 def refuse_to_replace(output: Path, dataset: Dataset) -> None:
     """Stop before training if `output` holds a model trained on more images than we have,
     or one whose story is missing, so that nobody can tell."""
-    story = read_story(output)
+    record = read_record(output)
     if not output.exists():
         return
-    if story is None:
+    if record is None:
         raise UsageError(
             f"{output} exists with no story ({output.with_suffix('.json').name}) saying what it was trained on; "
             "pass --output for a new file, or --overwrite to replace it"
         )
-    previous = DataRecord.from_json(story.get("data")) or DataRecord("unknown data")
+    previous = record.data or DataRecord("unknown data")
     previous_images = previous.train + previous.valid
     our_images = len(dataset.y_train) + len(dataset.y_valid)
     if previous_images > our_images:
@@ -49,26 +50,26 @@ def train_final_from_source(config: Config, data_source: str | None, output: Pat
     dataset = load_dataset(data_source, config.valid_fraction, config.seed, config.valid_split)
     config = config.with_changes(valid_split=dataset.valid_split)
     status(dataset.describe())
-    story = train_final(config, dataset, output, overwrite=overwrite, strategy=strategy,
-                        strategy_name=strategy_name, ensemble=ensemble)
+    record = train_final(config, dataset, output, overwrite=overwrite, strategy=strategy,
+                         strategy_name=strategy_name, ensemble=ensemble)
     lines = []
     if ensemble == 1:
-        epochs = story["epochs_run"]
-        what = f"{epochs} epoch{'' if epochs == 1 else 's'}, best {story['best_epoch']}"
+        epochs = record.epochs_run
+        what = f"{epochs} epoch{'' if epochs == 1 else 's'}, best {record.best_epoch}"
     else:
         what = f"an ensemble of {ensemble}"
-        lines += [f"member {number} (seed {member['seed']}): test accuracy "
-                  f"{member['metrics'].get('test', {}).get('accuracy', float('nan')):.4f}"
-                  for number, member in enumerate(story["members"], start=1)]
+        lines += [f"member {number} (seed {member.seed}): test accuracy "
+                  f"{member.accuracy('test') or float('nan'):.4f}"
+                  for number, member in enumerate(record.members, start=1)]
     if is_chief(strategy):
-        lines.append(f"saved {output} and {output.with_suffix('.json')} ({what}, {story['training_seconds']:.0f} s)")
+        lines.append(f"saved {output} and {output.with_suffix('.json')} ({what}, {record.training_seconds:.0f} s)")
     else:
         lines.append(f"trained with the other workers ({what}); worker 0 saves the model")
-    return "\n".join(lines + [seed_report(story["metrics"])])
+    return "\n".join(lines + [seed_report(record.metrics)])
 
 
 def train_final(config: Config, dataset: Dataset, output: Path, overwrite: bool = False,
-                strategy=None, strategy_name: str = "default", ensemble: int = 1) -> dict:
+                strategy=None, strategy_name: str = "default", ensemble: int = 1) -> RunRecord:
     """Train, evaluate on all three splits, and save `output` (.h5) with its `.json` story.
 
     With `ensemble` N > 1, trains N members (seeds `config.seed` to `config.seed + N - 1`)
@@ -77,7 +78,7 @@ def train_final(config: Config, dataset: Dataset, output: Path, overwrite: bool 
     resumes from the members it finished.
 
     Returns:
-        The story written beside the model.
+        The record of the run, as the story beside the model says it.
     """
     from mnistcnn.distribution import is_chief
     from mnistcnn.ensemble import combine
@@ -93,8 +94,8 @@ def train_final(config: Config, dataset: Dataset, output: Path, overwrite: bool 
     output.parent.mkdir(parents=True, exist_ok=True)
 
     if ensemble == 1:
-        model, run = _train_one(config, dataset, output, strategy)
-        story = {**run, "metrics": evaluate(model, dataset)[0]}
+        model, training = _train_one(config, dataset, output, strategy)
+        record = RunRecord(config.to_dict(), dataset.record(), **training)
     else:
         trained = []
         for index in range(ensemble):
@@ -102,40 +103,38 @@ def train_final(config: Config, dataset: Dataset, output: Path, overwrite: bool 
             member_path = output.with_name(f".{output.stem}.member-{index + 1}-of-{ensemble}.h5")
             trained.append(_trained_member(member_config, dataset, member_path, strategy, index, ensemble))
         model = combine([member for member, _ in trained])
-        story = {
-            "ensemble": ensemble,
-            "members": [run for _, run in trained],
-            "training_seconds": round(sum(run["training_seconds"] for _, run in trained), 1),
-            "precision": trained[0][1]["precision"],
-            "metrics": evaluate(model, dataset)[0],
-        }
-    story = {**story, **_provenance(config, dataset, model, strategy, strategy_name)}
-    story["metrics"] = _accuracy_and_loss(story["metrics"])
+        members = tuple(member for _, member in trained)
+        record = RunRecord(config.to_dict(), dataset.record(), members=members,
+                           training_seconds=round(sum(member.training_seconds for member in members), 1),
+                           precision=members[0].precision)
+    record = replace(record, metrics=_accuracy_and_loss(evaluate(model, dataset)[0]),
+                     provenance=_provenance(model, strategy, strategy_name))
     if not is_chief(strategy):
-        return story  # under multi-worker, worker 0 writes the model
-    story = save_model(model, output, story)
+        return record  # under multi-worker, worker 0 writes the model
+    record = RunRecord.from_json(save_model(model, output, record.to_json()))
     for stale in output.parent.glob(f".{output.stem}.member-*-of-{ensemble}.*"):
         stale.unlink()
-    write_model_logs(output, story, config, len(dataset.y_train))
-    return story
+    write_model_logs(output, record, len(dataset.y_train))
+    return record
 
 
-def write_model_logs(output: Path, story: dict, config: Config, train_images: int) -> None:
+def write_model_logs(output: Path, record: RunRecord, train_images: int) -> None:
     """TensorBoard logs of a saved model's training in `NAME-tensorboard/` beside it, one
     run for each member of an ensemble."""
     from mnistcnn.tensorboard_logs import write_run_logs
 
     folder = output.with_name(f"{output.stem}-tensorboard")
-    runs = story.get("members") or [story]
+    runs = record.members or (record,)
     if len(runs) > 1:
         folder.mkdir(exist_ok=True)
     for index, run in enumerate(runs, start=1):
-        write_run_logs(folder / f"member-{index}" if len(runs) > 1 else folder, run["history"],
-                       config.with_changes(seed=run.get("seed", config.seed)), train_images)
+        write_run_logs(folder / f"member-{index}" if len(runs) > 1 else folder, run.history,
+                       Config.from_dict(run.config), train_images)
 
 
 def _train_one(config: Config, dataset: Dataset, output: Path, strategy) -> tuple:
-    """Train one network with a best-weights checkpoint beside `output`; return it and its run facts."""
+    """Train one network with a best-weights checkpoint beside `output`; return it and the
+    facts of its training (RunRecord's training fields)."""
     from mnistcnn.training import train
 
     checkpoint = output.with_name(f".{output.stem}.checkpoint.weights.h5")
@@ -159,21 +158,20 @@ def _trained_member(config: Config, dataset: Dataset, path: Path, strategy, inde
     from mnistcnn.evaluation import evaluate
     from mnistcnn.storage import load_model
 
-    story = read_story(path)
+    finished = read_record(path)
     # Under multi-worker every worker must train every member in step, and only the chief
     # keeps finished ones, so members are reused only on one machine.
-    reusable = (story and story.get("config") == config.to_dict()
-                and dataset.record().same_data(DataRecord.from_json(story.get("data"))))
+    reusable = (finished and finished.config == config.to_dict() and dataset.record().same_data(finished.data))
     if path.exists() and reusable and not is_multi_worker(strategy):
         say(f"member {index + 1} of {count} (seed {config.seed}): finished earlier, reused")
-        return load_model(path), story["run"]
+        return load_model(path), replace(finished, seed=config.seed)
     say(f"member {index + 1} of {count} (seed {config.seed})")
-    model, run = _train_one(config, dataset, path, strategy)
-    metrics, _ = evaluate(model, dataset)
-    run = {"seed": config.seed, **run, "metrics": _accuracy_and_loss(metrics)}
+    model, training = _train_one(config, dataset, path, strategy)
+    member = RunRecord(config.to_dict(), dataset.record(), _accuracy_and_loss(evaluate(model, dataset)[0]),
+                       seed=config.seed, **training)
     if is_chief(strategy):
-        save_model(model, path, {"config": config.to_dict(), "data": dataset.record().to_json(), "run": run})
-    return model, run
+        save_model(model, path, member.to_json())
+    return model, member
 
 
 def _accuracy_and_loss(metrics: dict) -> dict:
@@ -182,14 +180,12 @@ def _accuracy_and_loss(metrics: dict) -> dict:
     return {name: {key: values[key] for key in kept if key in values} for name, values in metrics.items()}
 
 
-def _provenance(config: Config, dataset: Dataset, model, strategy, strategy_name: str) -> dict:
-    """What a kept model's story records besides its training: config, data, machine, versions, command."""
+def _provenance(model, strategy, strategy_name: str) -> dict:
+    """Where and how a kept model was made: strategy, machine, versions, size, command, date."""
     import keras
     import tensorflow as tf
 
     return {
-        "config": config.to_dict(),
-        "data": dataset.record().to_json(),
         "strategy": strategy_name,
         "replicas": strategy.num_replicas_in_sync if strategy is not None else 1,
         "device": device_description(),

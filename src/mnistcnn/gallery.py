@@ -9,7 +9,7 @@ import csv
 import json
 from pathlib import Path
 
-from mnistcnn.records import DataRecord
+from mnistcnn.records import RunRecord
 from mnistcnn.sweep_report import winner_and_ties
 
 
@@ -59,29 +59,28 @@ def list_models(models: Path) -> tuple[list[dict], list[str]]:
         if story_path.name.startswith(".") or not model_path.is_file():
             continue  # work in progress, or a report's record
         try:
-            found.append(_model_entry(json.loads(story_path.read_text()), model_path, models))
+            found.append(_model_entry(RunRecord.from_json(json.loads(story_path.read_text())), model_path, models))
         except (OSError, ValueError, KeyError, TypeError) as error:
             notes.append(f"skipped {story_path}: not a model's story ({type(error).__name__}: {error})")
     return found, notes
 
 
-def _model_entry(story: dict, model_path: Path, models: Path) -> dict:
-    config, metrics = story["config"], story.get("metrics", {})
-    data = DataRecord.from_json(story.get("data"))
+def _model_entry(story: RunRecord, model_path: Path, models: Path) -> dict:
+    data = story.data
     report = model_path.with_name(f"{model_path.stem}-report")
     return {
         "name": str(model_path.relative_to(models)),
-        "recipe": {key: config.get(key) for key in ("architecture", "filters", "kernel_size", "activation",
-                                                    "pooling", "dropout", "optimizer", "learning_rate",
-                                                    "schedule", "batch_size", "epochs")},
+        "recipe": {key: story.config.get(key) for key in ("architecture", "filters", "kernel_size", "activation",
+                                                          "pooling", "dropout", "optimizer", "learning_rate",
+                                                          "schedule", "batch_size", "epochs")},
         "data": data.summary() if data else None,
-        "valid_split": data.valid_split if data else config.get("valid_split", "random"),
-        "epochs_run": story.get("epochs_run"),
-        "minutes": round(story["training_seconds"] / 60, 1) if "training_seconds" in story else None,
-        "accuracy": {split: metrics[split]["accuracy"] for split in ("train", "valid", "test") if split in metrics},
-        "member_of": story.get("member_of"),
-        "command": story.get("command"),
-        "date": story.get("date"),
+        "valid_split": data.valid_split if data else story.config.get("valid_split", "random"),
+        "epochs_run": story.epochs_run,
+        "minutes": round(story.training_seconds / 60, 1) if story.training_seconds is not None else None,
+        "accuracy": {split: story.accuracy(split) for split in ("train", "valid", "test") if split in story.metrics},
+        "member_of": story.provenance.get("member_of"),
+        "command": story.provenance.get("command"),
+        "date": story.provenance.get("date"),
         "report": {image: str((report / f"{image}.png").relative_to(models))
                    for image in ("confusion_matrix", "hardest_mistakes") if (report / f"{image}.png").is_file()},
     }

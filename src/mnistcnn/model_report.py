@@ -14,7 +14,6 @@ from pathlib import Path
 from mnistcnn.config import Config
 from mnistcnn.errors import UsageError
 from mnistcnn.files import atomic_write_text
-from mnistcnn.records import DataRecord
 from mnistcnn.statistics import format_interval
 from mnistcnn.status import say
 
@@ -36,23 +35,23 @@ def evaluate_model(model_file: Path, data_source: str | None, report_dir: Path |
     from mnistcnn.data import load_dataset
     from mnistcnn.ensemble import members
     from mnistcnn.evaluation import by_writer, evaluate, write_report
-    from mnistcnn.storage import file_sha256, load_model, read_story, story_describes
+    from mnistcnn.storage import file_sha256, load_model, read_record, story_describes
 
     model_file = Path(model_file)
     model = load_model(model_file)
-    story = read_story(model_file) or {}
+    story = read_record(model_file)
     notes = []
     if story and not story_describes(model_file, story):
         notes.append(f"{model_file.with_suffix('.json')} does not describe {model_file} (its checksum differs, "
                      "as after an interrupted save); its story is ignored")
-        story = {}
-    trained_with = Config.from_dict(story.get("config", {}))
+        story = None
+    trained_with = Config.from_dict(story.config if story else {})
     # "auto" makes the writer split wherever it can be made, so the model's own data gets its
     # own split back, and other data whose writers are unknown still loads (its valid is left out).
     split = "auto" if trained_with.valid_split == "writers" else trained_with.valid_split
     dataset = load_dataset(data_source, trained_with.valid_fraction, trained_with.seed, split)
     status(dataset.describe())
-    recorded, data = DataRecord.from_json(story.get("data")), dataset.record()
+    recorded, data = (story.data if story else None), dataset.record()
     own_data = data.same_data(recorded)
     splits = ("train", "valid", "test")
     if not own_data and len(dataset.y_valid):

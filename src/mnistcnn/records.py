@@ -1,13 +1,17 @@
-"""What data a run used, as one record: written into every story and sweep run, read back
-wherever runs are compared (resume, evaluate, replacing a model), whatever shape older
-files wrote it in.
+"""The records of runs, read back whatever shape older files wrote them in.
 
-Two runs used the same data when source, split kind and split sizes agree; where the
-files lay does not matter, so results move between machines.
+`DataRecord`: what data a run used, written into every story and sweep run and compared
+wherever runs are (resume, evaluate, replacing a model). Two runs used the same data when
+source, split kind and split sizes agree; where the files lay does not matter, so
+results move between machines.
+
+`RunRecord`: what made a saved model (config, data, training, metrics, provenance), the
+one type `train-final` writes its stories and ensemble members with and every reader
+(evaluate, runs, serve, resume, the scripts) reads them as.
 """
 
 import re
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 
 # An older sweep run's display line: "mnist (54000 train / 6000 valid / 10000 test) from PATH".
 _DISPLAY_LINE = re.compile(r"^(?:data: )?(\w+) \((\d+) train / (\d+) valid(?: by (\d+) other writers)? / (\d+) test\)"
@@ -32,7 +36,7 @@ class DataRecord:
         """From a story's dict, or an older sweep run's display line; None if unreadable
         (an ensemble member's file of old kept only a location)."""
         if isinstance(value, dict):
-            known = {field.name for field in fields(cls)}
+            known = {each.name for each in fields(cls)}
             return cls(**{key: item for key, item in value.items() if key in known}) if "source" in value else None
         if isinstance(value, str):
             found = _DISPLAY_LINE.match(value)
@@ -51,3 +55,64 @@ class DataRecord:
         valid = f"{self.valid} valid" + (f" by {self.valid_writers} other writers"
                                          if self.valid_split == "writers" and self.valid else "")
         return f"{self.source} ({self.train} train / {valid} / {self.test} test)"
+
+
+# What a story records of one network's training, beside its config, data and provenance.
+_TRAINING_FIELDS = ("epochs_run", "best_epoch", "training_seconds", "precision", "history")
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What made a saved model: its config, the data it used, how it trained, what it
+    measured and where it was made. One type for every story on disk: a model's
+    `NAME.json` (single or ensemble, or one member kept as a model of its own) and an
+    ensemble member's work-in-progress file, whatever age wrote them.
+
+    `members` holds an ensemble's members (each with its own `seed`, `config` and
+    `data` as the ensemble's); `provenance` keeps the rest of the story as written
+    (strategy, replicas, device, versions, parameters, command, date, member_of,
+    kept_by, h5_sha256), so a story read and written again loses nothing.
+    """
+    config: dict
+    data: DataRecord | None = None
+    metrics: dict = field(default_factory=dict)  # split -> {"n", "accuracy", "interval", "loss"}
+    epochs_run: int | None = None
+    best_epoch: int | None = None
+    training_seconds: float | None = None
+    precision: str | None = None
+    history: dict | None = None
+    seed: int | None = None  # an ensemble member's; a whole model's seed is its config's
+    members: tuple["RunRecord", ...] = ()
+    provenance: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, story: dict) -> "RunRecord":
+        """From any story shape; KeyError or TypeError if it is not a story at all."""
+        if "run" in story:  # an ensemble member's file: {"config", "data", "run"}
+            return cls.from_json({**story["run"], "config": story["config"], "data": story.get("data")})
+        config, data = dict(story["config"]), story.get("data")
+        members = tuple(cls.from_json({**member, "config": {**config, "seed": member.get("seed", config.get("seed"))},
+                                       "data": data}) for member in story.get("members", []))
+        taken = {"config", "data", "metrics", "seed", "members", "ensemble", *_TRAINING_FIELDS}
+        return cls(config=config, data=DataRecord.from_json(data), metrics=story.get("metrics", {}),
+                   seed=story.get("seed"), members=members,
+                   provenance={key: value for key, value in story.items() if key not in taken},
+                   **{name: story.get(name) for name in _TRAINING_FIELDS})
+
+    def to_json(self) -> dict:
+        """The story as train-final writes it: the training (or the members'), metrics,
+        config, data, then provenance."""
+        if self.members:
+            story = {"ensemble": len(self.members), "members": [member.member_json() for member in self.members],
+                     "training_seconds": self.training_seconds, "precision": self.precision}
+        else:
+            story = {name: getattr(self, name) for name in _TRAINING_FIELDS if getattr(self, name) is not None}
+        return {**story, "metrics": self.metrics, "config": self.config,
+                "data": self.data.to_json() if self.data else None, **self.provenance}
+
+    def member_json(self) -> dict:
+        """A member as its ensemble's story lists it: seed, training and metrics."""
+        return {"seed": self.seed, **{name: getattr(self, name) for name in _TRAINING_FIELDS}, "metrics": self.metrics}
+
+    def accuracy(self, split: str) -> float | None:
+        return self.metrics.get(split, {}).get("accuracy")

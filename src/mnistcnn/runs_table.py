@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from mnistcnn.errors import UsageError
-from mnistcnn.records import DataRecord
+from mnistcnn.records import DataRecord, RunRecord
 
 COLUMNS = ("run", "seed", "architecture", "epochs", "valid_split", "best_valid_accuracy",
            "final_valid_accuracy", "test_accuracy", "seconds", "date")
@@ -61,23 +61,21 @@ def _sweep_row(folder: Path, experiments: Path) -> dict:
 
 
 def _model_row(story_path: Path, models: Path) -> dict:
-    story = json.loads(story_path.read_text())
-    config, metrics = story["config"], story["metrics"]
-    members = story.get("members", [])
-    histories = [member.get("history", {}) for member in members] or [story.get("history", {})]
+    story = RunRecord.from_json(json.loads(story_path.read_text()))
+    config, data = story.config, story.data
+    histories = [member.history or {} for member in story.members] or [story.history or {}]
     best = [max(history["val_accuracy"]) for history in histories if history.get("val_accuracy")]
-    data = DataRecord.from_json(story.get("data"))
     return {
         "run": str(story_path.with_suffix(".h5").relative_to(models)),
-        "seed": ",".join(str(member["seed"]) for member in members) if members else config["seed"],
-        "architecture": config["architecture"] + (f" x{len(members)}" if members else ""),
-        "epochs": story.get("epochs_run", config["epochs"]),
+        "seed": ",".join(str(member.seed) for member in story.members) if story.members else config["seed"],
+        "architecture": config["architecture"] + (f" x{len(story.members)}" if story.members else ""),
+        "epochs": story.epochs_run or config["epochs"],
         "valid_split": ("none" if data and data.valid == 0 else data.valid_split) if data else "",
         "best_valid_accuracy": max(best) if len(best) == 1 else None,
-        "final_valid_accuracy": metrics.get("valid", {}).get("accuracy"),
-        "test_accuracy": metrics.get("test", {}).get("accuracy"),
-        "seconds": story["training_seconds"],
-        "date": story.get("date", ""),
+        "final_valid_accuracy": story.accuracy("valid"),
+        "test_accuracy": story.accuracy("test"),
+        "seconds": story.training_seconds,
+        "date": story.provenance.get("date", ""),
     }
 
 

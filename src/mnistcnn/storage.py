@@ -86,13 +86,25 @@ def read_story(model_path: Path) -> dict | None:
         return None
 
 
-def story_describes(model_path: Path, story: dict) -> bool:
-    """Whether `story` was written for the `.h5` at `model_path` (its SHA-256 matches).
+def read_record(model_path: Path):
+    """The story beside a model as a RunRecord, or None if there is none (or it is not a story)."""
+    from mnistcnn.records import RunRecord
+
+    story = read_story(model_path)
+    try:
+        return RunRecord.from_json(story) if isinstance(story, dict) else None
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def story_describes(model_path: Path, record) -> bool:
+    """Whether the story read as `record` was written for the `.h5` at `model_path` (its
+    SHA-256 matches).
 
     The model and its story are renamed into place one after the other, so a kill
     between the two renames can pair a new model with an old story; this tells.
     """
-    expected = story.get("h5_sha256")
+    expected = record.provenance.get("h5_sha256")
     return expected is None or expected == file_sha256(model_path)
 
 
