@@ -92,6 +92,7 @@ def train_final(config: Config, dataset: Dataset, output: Path, overwrite: bool 
     if not overwrite:
         refuse_to_replace(output, dataset)
     output.parent.mkdir(parents=True, exist_ok=True)
+    chief = is_chief(strategy)  # whether this process writes: every model, and every finished member
 
     if ensemble == 1:
         model, training = _train_one(config, dataset, output, strategy)
@@ -101,7 +102,7 @@ def train_final(config: Config, dataset: Dataset, output: Path, overwrite: bool 
         for index in range(ensemble):
             member_config = config.with_changes(seed=config.seed + index)
             member_path = output.with_name(f".{output.stem}.member-{index + 1}-of-{ensemble}.h5")
-            trained.append(_trained_member(member_config, dataset, member_path, strategy, index, ensemble))
+            trained.append(_trained_member(member_config, dataset, member_path, strategy, chief, index, ensemble))
         model = combine([member for member, _ in trained])
         members = tuple(member for _, member in trained)
         record = RunRecord(config.to_dict(), dataset.record(), members=members,
@@ -109,7 +110,7 @@ def train_final(config: Config, dataset: Dataset, output: Path, overwrite: bool 
                            precision=members[0].precision)
     record = replace(record, metrics=_accuracy_and_loss(evaluate(model, dataset)[0]),
                      provenance=_provenance(model, strategy, strategy_name))
-    if not is_chief(strategy):
+    if not chief:
         return record  # under multi-worker, worker 0 writes the model
     record = RunRecord.from_json(save_model(model, output, record.to_json()))
     for stale in output.parent.glob(f".{output.stem}.member-*-of-{ensemble}.*"):
@@ -152,9 +153,10 @@ def _train_one(config: Config, dataset: Dataset, output: Path, strategy) -> tupl
     }
 
 
-def _trained_member(config: Config, dataset: Dataset, path: Path, strategy, index: int, count: int) -> tuple:
+def _trained_member(config: Config, dataset: Dataset, path: Path, strategy, chief: bool, index: int,
+                    count: int) -> tuple:
     """Member `index` of an ensemble: loaded if an interrupted run already finished it, else trained."""
-    from mnistcnn.distribution import is_chief, is_multi_worker
+    from mnistcnn.distribution import is_multi_worker
     from mnistcnn.evaluation import evaluate
     from mnistcnn.storage import load_model
 
@@ -169,7 +171,7 @@ def _trained_member(config: Config, dataset: Dataset, path: Path, strategy, inde
     model, training = _train_one(config, dataset, path, strategy)
     member = RunRecord(config.to_dict(), dataset.record(), _accuracy_and_loss(evaluate(model, dataset)[0]),
                        seed=config.seed, **training)
-    if is_chief(strategy):
+    if chief:
         save_model(model, path, member.to_json())
     return model, member
 
