@@ -83,3 +83,13 @@ def test_a_model_trained_on_all_images_has_no_valid_figure_and_no_trial_row():
     assert rows[-1].endswith("| 0.9975 |")
     table = model_results.trials_table({"mnistcnn-ensemble": story}, PROJECT_ROOT)
     assert "`mnistcnn-ensemble`" not in table  # compared on validation, which it has none of
+
+
+def test_the_writer_trials_rule_as_committed():
+    import writer_trials
+
+    # More than one standard deviation of counting noise apart: fewer errors wins.
+    assert writer_trials.decide({"deep": 231, "strided": 200}).startswith("**strided** wins: 200 errors against 231")
+    # Within it (|231 - 215| = 16 <= sqrt(446) = 21.1): the recipe cheaper on one machine wins.
+    tie = writer_trials.decide({"deep": 231, "strided": 215})
+    assert tie.startswith("a tie") and "**deep** (5.0 min against 27.0)" in tie
