@@ -78,3 +78,17 @@ def test_an_ensemble_member_file_of_either_age_reads_the_same():
                                     "metrics": {}, "config": {**config, "seed": 0}, "data": data, "date": "today"})
     assert ensemble.members[0].config["seed"] == 1 and ensemble.members[0].data.valid == 12000
     assert ensemble.provenance == {"date": "today"} and ensemble.to_json()["members"] == [run]
+
+
+def test_every_committed_sweep_run_reads_as_a_run_record_with_its_figures():
+    from mnistcnn.records import SWEEP_FIGURES, read_sweep_run
+
+    folders = [path.parent for sweep in ("pooling", "learning_rate", "loss", "activation", "kernel_size")
+               for path in (PROJECT_ROOT / "experiments" / sweep).glob("*/seed-*/metrics.json")]
+    assert len(folders) >= 40
+    for folder in folders:
+        flat = json.loads((folder / "metrics.json").read_text())  # written before RunRecord
+        record = read_sweep_run(folder)
+        assert record.sweep_figures() == {name: flat[name] for name in SWEEP_FIGURES}
+        assert record.provenance["value"] == flat["value"] and record.config["seed"] == flat["seed"]
+        assert record.best_epoch == flat["best_epoch"] and record.data.test == 10000

@@ -8,7 +8,7 @@ from mnistcnn.config import Config, field_names
 from mnistcnn.errors import UsageError
 from mnistcnn.models import build_model
 from mnistcnn.presets import get_preset
-from mnistcnn.records import DataRecord
+from mnistcnn.records import DataRecord, read_sweep_run
 from mnistcnn.sweeps import all_sweeps, get_sweep, sweep_names
 
 REQUIRED = {"pooling", "learning_rate", "loss", "activation", "kernel_size",
@@ -41,8 +41,10 @@ def test_sweep_on_the_sample_writes_every_file_and_resumes(tmp_path, monkeypatch
     for value in ("max", "average"):
         assert {path.name for path in (sweep_dir / value / "seed-0").iterdir()} == {
             "config.json", "history.csv", "metrics.json", "tensorboard"}
-        metrics = json.loads((sweep_dir / value / "seed-0" / "metrics.json").read_text())
-        assert metrics["epochs"] == 1 and metrics["best_valid_accuracy"] > 0.8
+        record = read_sweep_run(sweep_dir / value / "seed-0")
+        assert record.epochs_run == 1 and record.metrics["valid"]["best_accuracy"] > 0.8
+        assert record.provenance["value"] == value and record.config["pooling"] == value
+        assert record.data.source == "sample" and record.accuracy("test") > 0.5
     for name in ("summary.csv", "accuracy.png", "loss.png", "README.md", "sweep.json"):
         assert (sweep_dir / name).is_file()
     summary = (sweep_dir / "summary.csv").read_text().splitlines()
@@ -119,7 +121,7 @@ def test_finished_runs_with_other_settings_are_kept_unless_forced(tmp_path, monk
 
     result = run(*arguments, "--epochs", 2, "--force")
     assert result.exit_code == 0, result.output
-    assert json.loads(metrics.read_text())["epochs"] == 2 and len(trainings) == 2
+    assert read_sweep_run(metrics.parent).epochs_run == 2 and len(trainings) == 2
 
 
 @pytest.mark.parametrize("arguments, message", [
@@ -144,8 +146,8 @@ def test_a_sweep_on_kaggle_data_reports_no_test_accuracy(tmp_path):
     result = run("sweep", "dropout", "--values", "0.5", "--epochs", 1, "--data", tmp_path / "train.csv",
                  "--output-dir", tmp_path / "experiments")
     assert result.exit_code == 0, result.output
-    metrics = json.loads((tmp_path / "experiments" / "dropout" / "0.5" / "seed-0" / "metrics.json").read_text())
-    assert metrics["test_accuracy"] is None
+    record = read_sweep_run(tmp_path / "experiments" / "dropout" / "0.5" / "seed-0")
+    assert record.sweep_figures()["test_accuracy"] is None and "test" not in record.metrics
     assert "| n/a |" in (tmp_path / "experiments" / "dropout" / "README.md").read_text()
 
 
@@ -260,11 +262,14 @@ def test_bad_shard(shard, tmp_path):
 def test_a_sweep_summary_with_two_seeds_has_their_mean_and_spread(tmp_path):
     from mnistcnn.sweep_report import summarise
 
+    from mnistcnn.records import RunRecord
+
     def run_of(seed, accuracy):
-        metrics = {"seed": seed, "best_valid_accuracy": accuracy + 0.001, "final_valid_accuracy": accuracy,
-                   "final_valid_loss": 0.05, "test_accuracy": accuracy, "epochs": 2, "seconds": 10.0,
-                   "parameters": 1000, "data": {"source": "mnist", "valid": 1000}}
-        return {"metrics": metrics}
+        record = RunRecord(config={"seed": seed}, data=DataRecord("mnist", valid=1000), epochs_run=2,
+                           training_seconds=10.0, provenance={"value": "max", "parameters": 1000},
+                           metrics={"valid": {"accuracy": accuracy, "loss": 0.05, "best_accuracy": accuracy + 0.001},
+                                    "test": {"accuracy": accuracy}})
+        return {"record": record}
 
     [row] = summarise({"max": [run_of(0, 0.980), run_of(1, 0.990)]})
     assert row["repeats"] == 2

@@ -5,13 +5,16 @@ wherever runs are (resume, evaluate, replacing a model). Two runs used the same 
 source, split kind and split sizes agree; where the files lay does not matter, so
 results move between machines.
 
-`RunRecord`: what made a saved model (config, data, training, metrics, provenance), the
-one type `train-final` writes its stories and ensemble members with and every reader
-(evaluate, runs, serve, resume, the scripts) reads them as.
+`RunRecord`: what made a run (config, data, training, metrics, provenance), the one type
+`train-final` writes its stories and ensemble members with, sweeps write their runs'
+`metrics.json` with, and every reader (evaluate, runs, serve, sweep summaries, resume,
+the scripts) reads them as.
 """
 
+import json
 import re
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 
 # An older sweep run's display line: "mnist (54000 train / 6000 valid / 10000 test) from PATH".
 _DISPLAY_LINE = re.compile(r"^(?:data: )?(\w+) \((\d+) train / (\d+) valid(?: by (\d+) other writers)? / (\d+) test\)"
@@ -59,14 +62,19 @@ class DataRecord:
 
 # What a story records of one network's training, beside its config, data and provenance.
 _TRAINING_FIELDS = ("epochs_run", "best_epoch", "training_seconds", "precision", "history")
+# A sweep run's figures, as its summary, the runs table and TensorBoard's HParams compare them.
+SWEEP_FIGURES = ("best_valid_accuracy", "final_valid_accuracy", "final_valid_loss", "test_accuracy",
+                 "epochs", "seconds", "parameters")
 
 
 @dataclass(frozen=True)
 class RunRecord:
-    """What made a saved model: its config, the data it used, how it trained, what it
-    measured and where it was made. One type for every story on disk: a model's
-    `NAME.json` (single or ensemble, or one member kept as a model of its own) and an
-    ensemble member's work-in-progress file, whatever age wrote them.
+    """What made a run: its config, the data it used, how it trained, what it measured
+    and where it was made. One type for every record on disk: a model's `NAME.json`
+    (single or ensemble, or one member kept as a model of its own), an ensemble member's
+    work-in-progress file and a sweep run's `metrics.json`, whatever age wrote them.
+    A sweep run's validation figures are its curve's: `accuracy` and `loss` of the last
+    epoch and `best_accuracy`.
 
     `members` holds an ensemble's members (each with its own `seed`, `config` and
     `data` as the ensemble's); `provenance` keeps the rest of the story as written
@@ -87,9 +95,15 @@ class RunRecord:
 
     @classmethod
     def from_json(cls, story: dict) -> "RunRecord":
-        """From any story shape; KeyError or TypeError if it is not a story at all."""
+        """From any story shape; KeyError or TypeError if it is not a story at all.
+
+        A sweep run's `metrics.json` reads with its `config.json` as `config`:
+        `RunRecord.from_json({**metrics, "config": config})`.
+        """
         if "run" in story:  # an ensemble member's file: {"config", "data", "run"}
             return cls.from_json({**story["run"], "config": story["config"], "data": story.get("data")})
+        if "best_valid_accuracy" in story and "metrics" not in story:
+            return cls.from_json(_from_flat_sweep_run(story))
         config, data = dict(story["config"]), story.get("data")
         members = tuple(cls.from_json({**member, "config": {**config, "seed": member.get("seed", config.get("seed"))},
                                        "data": data}) for member in story.get("members", []))
@@ -116,3 +130,35 @@ class RunRecord:
 
     def accuracy(self, split: str) -> float | None:
         return self.metrics.get(split, {}).get("accuracy")
+
+    def sweep_figures(self) -> dict:
+        """A sweep run's figures by SWEEP_FIGURES' names (test_accuracy None without a test split)."""
+        valid = self.metrics.get("valid", {})
+        return {"best_valid_accuracy": valid.get("best_accuracy"), "final_valid_accuracy": valid.get("accuracy"),
+                "final_valid_loss": valid.get("loss"), "test_accuracy": self.accuracy("test"),
+                "epochs": self.epochs_run, "seconds": self.training_seconds,
+                "parameters": self.provenance.get("parameters")}
+
+
+def read_sweep_run(folder: Path) -> RunRecord:
+    """The record of a sweep run folder (`config.json` and `metrics.json`, of any age).
+
+    Raises:
+        OSError, ValueError, KeyError or TypeError: not a complete run.
+    """
+    folder = Path(folder)
+    config = json.loads((folder / "config.json").read_text())
+    return RunRecord.from_json({**json.loads((folder / "metrics.json").read_text()), "config": config})
+
+
+def _from_flat_sweep_run(flat: dict) -> dict:
+    """The story shape of a sweep run's metrics.json as sweeps wrote it before RunRecord:
+    flat figures, the validation ones of the last epoch and the best."""
+    metrics = {"valid": {"accuracy": flat["final_valid_accuracy"], "loss": flat["final_valid_loss"],
+                         "best_accuracy": flat["best_valid_accuracy"]}}
+    if flat.get("test_accuracy") is not None:
+        metrics["test"] = {"accuracy": flat["test_accuracy"], "loss": flat.get("test_loss")}
+    figures = {"seed", "best_valid_accuracy", "final_valid_accuracy", "final_valid_loss", "test_accuracy",
+               "test_loss", "epochs", "seconds"}
+    return {**{key: value for key, value in flat.items() if key not in figures}, "metrics": metrics,
+            "epochs_run": flat["epochs"], "training_seconds": flat["seconds"]}

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from mnistcnn.errors import UsageError
-from mnistcnn.records import DataRecord, RunRecord
+from mnistcnn.records import RunRecord, read_sweep_run
 
 COLUMNS = ("run", "seed", "architecture", "epochs", "valid_split", "best_valid_accuracy",
            "final_valid_accuracy", "test_accuracy", "seconds", "date")
@@ -43,20 +43,19 @@ def _reason(error: Exception) -> str:
 
 
 def _sweep_row(folder: Path, experiments: Path) -> dict:
-    config = json.loads((folder / "config.json").read_text())
-    metrics = json.loads((folder / "metrics.json").read_text())
-    data = DataRecord.from_json(metrics.get("data"))
+    record = read_sweep_run(folder)
+    figures, data = record.sweep_figures(), record.data
     return {
         "run": str(folder.parent.relative_to(experiments)),
-        "seed": config["seed"],
-        "architecture": config["architecture"],
-        "epochs": metrics["epochs"],
-        "valid_split": data.valid_split if data else config.get("valid_split", "random"),
-        "best_valid_accuracy": metrics["best_valid_accuracy"],
-        "final_valid_accuracy": metrics["final_valid_accuracy"],
-        "test_accuracy": metrics.get("test_accuracy"),
-        "seconds": metrics["seconds"],
-        "date": metrics.get("date", ""),
+        "seed": record.config["seed"],
+        "architecture": record.config["architecture"],
+        "epochs": figures["epochs"],
+        "valid_split": data.valid_split if data else record.config.get("valid_split", "random"),
+        "best_valid_accuracy": figures["best_valid_accuracy"],
+        "final_valid_accuracy": figures["final_valid_accuracy"],
+        "test_accuracy": figures["test_accuracy"],
+        "seconds": figures["seconds"],
+        "date": record.provenance.get("date", ""),
     }
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from mnistcnn.errors import InputError
 from mnistcnn.files import atomic_write_text, read_csv_columns, write_csv
-from mnistcnn.records import DataRecord
+from mnistcnn.records import RunRecord, read_sweep_run
 from mnistcnn.statistics import format_interval, wilson_interval
 
 SUMMARY_COLUMNS = ("best_valid_accuracy", "final_valid_accuracy", "final_valid_loss",
@@ -18,15 +18,15 @@ SUMMARY_COLUMNS = ("best_valid_accuracy", "final_valid_accuracy", "final_valid_l
 
 
 def read_runs(sweep_dir: Path) -> dict:
-    """Complete runs grouped by value: {value: [{"metrics": ..., "history": ...}, ...]}."""
+    """Complete runs grouped by value: {value: [{"record", "history", "folder"}, ...]}."""
     runs = {}
     for metrics_path in sorted(Path(sweep_dir).glob("*/seed-*/metrics.json")):
         history_path = metrics_path.with_name("history.csv")
         if not history_path.is_file():
             continue
-        metrics = json.loads(metrics_path.read_text())
-        runs.setdefault(metrics["value"], []).append(
-            {"metrics": metrics, "history": read_csv_columns(history_path), "folder": metrics_path.parent}
+        record = read_sweep_run(metrics_path.parent)
+        runs.setdefault(record.provenance["value"], []).append(
+            {"record": record, "history": read_csv_columns(history_path), "folder": metrics_path.parent}
         )
     return runs
 
@@ -39,10 +39,9 @@ def _mean_std(series: list[list[float]]) -> tuple[list, list | None]:
     return stacked.mean(axis=0).tolist(), std
 
 
-def valid_images(metrics: dict) -> int:
+def valid_images(record: RunRecord) -> int:
     """How many validation images a run was scored on."""
-    data = DataRecord.from_json(metrics.get("data"))
-    return data.valid if data else 0
+    return record.data.valid if record.data else 0
 
 
 def summarise(runs: dict) -> list[dict]:
@@ -53,10 +52,10 @@ def summarise(runs: dict) -> list[dict]:
     for value, group in runs.items():
         row = {"value": value, "repeats": len(group)}
         for column in SUMMARY_COLUMNS:
-            numbers = np.array([run["metrics"][column] for run in group], dtype=float)
+            numbers = np.array([run["record"].sweep_figures()[column] for run in group], dtype=float)
             row[f"{column}_mean"] = float(numbers.mean())
             row[f"{column}_std"] = float(numbers.std())
-        count = min(valid_images(run["metrics"]) for run in group)
+        count = min(valid_images(run["record"]) for run in group)
         correct = round(row["final_valid_accuracy_mean"] * count)
         row["final_valid_accuracy_low"], row["final_valid_accuracy_high"] = wilson_interval(correct, count)
         rows.append(row)
@@ -110,10 +109,9 @@ def write_tensorboard_logs(runs: dict) -> str:
     count = 0
     for group in runs.values():
         for run in group:
-            config = Config.from_dict(json.loads((run["folder"] / "config.json").read_text()))
-            data = DataRecord.from_json(run["metrics"].get("data"))
-            write_run_logs(run["folder"] / LOG_FOLDER, run["history"], config, data.train if data else 0,
-                           run["metrics"])
+            record = run["record"]
+            write_run_logs(run["folder"] / LOG_FOLDER, run["history"], Config.from_dict(record.config),
+                           record.data.train if record.data else 0, record.sweep_figures())
             count += 1
     return f"{LOG_FOLDER}/ in each of {count} run folders"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from mnistcnn.config import Config
 from mnistcnn.errors import UsageError
-from mnistcnn.records import DataRecord
+from mnistcnn.records import DataRecord, RunRecord, read_sweep_run
 from mnistcnn.status import say
 from mnistcnn.files import atomic_write_text
 from mnistcnn.sweeps import Sweep
@@ -37,13 +37,13 @@ class Run:
         still matches; the data compares by source and split sizes, not by where it lay.
         """
         try:
-            saved = Config.from_dict(json.loads((self.folder / "config.json").read_text()))
-            metrics = json.loads((self.folder / "metrics.json").read_text())
-        except (OSError, ValueError, UsageError):
+            record = read_sweep_run(self.folder)
+            saved = Config.from_dict(record.config)
+        except (OSError, ValueError, KeyError, TypeError, UsageError):
             return None
         changed = [f"{field} {value} (now {getattr(self.config, field)})"
                    for field, value in saved.to_dict().items() if getattr(self.config, field) != value]
-        saved_data = DataRecord.from_json(metrics.get("data"))
+        saved_data = record.data
         if not data.same_data(saved_data):
             changed.append(f"data {saved_data.summary() if saved_data else 'unknown'} (now {data.summary()})")
         return changed
@@ -170,8 +170,8 @@ def _duration(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{seconds:02d}s"
 
 
-def execute_run(run: Run, dataset, progress: Progress, hardware: dict, strategy=None) -> dict:
-    """Train one run into its folder and return its metrics."""
+def execute_run(run: Run, dataset, progress: Progress, hardware: dict, strategy=None) -> RunRecord:
+    """Train one run into its folder and return its record."""
     from mnistcnn.evaluation import evaluate
     from mnistcnn.runtime import import_keras
     from mnistcnn.training import train
@@ -186,28 +186,20 @@ def execute_run(run: Run, dataset, progress: Progress, hardware: dict, strategy=
     result = train(run.config, dataset, history_path=run.folder / "history.csv",
                    callbacks=(reporter,), verbose=0, strategy=strategy)
     progress.run_finished_early(run, result.epochs_run)
-    measured, _ = evaluate(result.model, dataset, splits=("valid", "test"))
+    # Kaggle's train.csv has no test split: the record then has none, shown as n/a.
+    measured, _ = evaluate(result.model, dataset, splits=("test",))
     history = result.history
-    metrics = {
-        "value": run.value,
-        "seed": run.config.seed,
-        "best_valid_accuracy": max(history["val_accuracy"]),
-        "final_valid_accuracy": history["val_accuracy"][-1],
-        "final_valid_loss": history["val_loss"][-1],
-        # Kaggle's train.csv has no test split: None, shown as n/a.
-        "test_accuracy": measured.get("test", {}).get("accuracy"),
-        "test_loss": measured.get("test", {}).get("loss"),
-        "epochs": result.epochs_run,
-        "best_epoch": result.best_epoch,
-        "seconds": round(result.seconds, 2),
-        "parameters": int(result.model.count_params()),
-        "precision": result.precision,
-        "data": dataset.record().to_json(),
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        **hardware,
-    }
-    atomic_write_text(run.folder / "metrics.json", json.dumps(metrics, indent=2) + "\n")
-    return metrics
+    # The validation figures of a sweep are its training curve's: the last epoch's, and the best.
+    valid = {"n": len(dataset.y_valid), "accuracy": history["val_accuracy"][-1], "loss": history["val_loss"][-1],
+             "best_accuracy": max(history["val_accuracy"])}
+    record = RunRecord(
+        config=run.config.to_dict(), data=dataset.record(), metrics={"valid": valid, **measured},
+        epochs_run=result.epochs_run, best_epoch=result.best_epoch, training_seconds=round(result.seconds, 2),
+        precision=result.precision,
+        provenance={"value": run.value, "parameters": int(result.model.count_params()),
+                    "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), **hardware})
+    atomic_write_text(run.folder / "metrics.json", json.dumps(record.to_json(), indent=2) + "\n")
+    return record
 
 
 def run_sweep(sweep: Sweep, base: Config, values, repeats: int, dataset, output_dir: Path,
