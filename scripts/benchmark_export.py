@@ -24,7 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
-from markdown_blocks import replace_block  # noqa: E402
+from markdown_blocks import markdown_table, replace_block  # noqa: E402
 from mnistcnn import export  # noqa: E402
 from mnistcnn.data import load_dataset  # noqa: E402
 from mnistcnn.runtime import cpu_model  # noqa: E402
@@ -57,7 +57,7 @@ def main():
                 output = export.default_output(Path(folder) / model_file.name, export_format)
                 export.export_model(model_file, export_format, output, os.environ.get("MNISTCNN_DATA"), say)
                 probabilities, speed = best_speed(lambda batch: export.RUNNERS[export_format](output, batch), images)
-                rows.append({"model": name, "format": export_format, "megabytes": export._size(output) / 1e6,
+                rows.append({"model": name, "format": export_format, "megabytes": export.file_size(output) / 1e6,
                              "test_accuracy": float(np.mean(probabilities.argmax(axis=1) == labels)),
                              "agreement": float(np.mean(probabilities.argmax(axis=1) == reference.argmax(axis=1))),
                              "images_per_second": speed})
@@ -65,11 +65,10 @@ def main():
              "load_average_1min": os.getloadavg()[0], "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
              "command": "MNISTCNN_DATA=../shared/data/mnist python scripts/benchmark_export.py"}
     (ROOT / "benchmarks" / "export.json").write_text(json.dumps({"rows": rows, "machine": facts}, indent=2) + "\n")
+    cells = [[row["model"], row["format"], f"{row['megabytes']:.2f}", f"{row['test_accuracy']:.4f}",
+              f"{row['agreement']:.2%}", f"{row['images_per_second']:,.0f}"] for row in rows]
     table = "\n".join([
-        "| model | format | MB | test accuracy | same digit as .h5 | images/s |",
-        "| --- | --- | --- | --- | --- | --- |",
-        *[f"| {row['model']} | {row['format']} | {row['megabytes']:.2f} | {row['test_accuracy']:.4f} "
-          f"| {row['agreement']:.2%} | {row['images_per_second']:,.0f} |" for row in rows], "",
+        markdown_table(["model", "format", "MB", "test accuracy", "same digit as .h5", "images/s"], cells), "",
         f"{facts['test_images']} test images, batches of 500; {facts['cpu']}, {facts['cores']} cores, 1-minute load "
         f"average {facts['load_average_1min']:.1f}; {facts['date']}. Command: `{facts['command']}`."])
     replace_block(ROOT / "BENCHMARKS.md", "export", table)

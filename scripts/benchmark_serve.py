@@ -14,10 +14,8 @@ import argparse
 import io
 import json
 import os
-import socket
 import statistics
 import sys
-import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
-from markdown_blocks import replace_block  # noqa: E402
+from markdown_blocks import markdown_table, replace_block  # noqa: E402
 from mnistcnn.runtime import cpu_model  # noqa: E402
 
 WARM_UP = 20
@@ -40,19 +38,6 @@ def canvas_png() -> bytes:
     buffer = io.BytesIO()
     canvas.save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-def start_server(app):
-    import uvicorn
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    return server, f"http://127.0.0.1:{port}"
 
 
 def round_trips(url: str, model: str, requests: int) -> list[float]:
@@ -77,11 +62,11 @@ def main():
     parser.add_argument("--requests", type=int, default=300, help="Timed requests per model.")
     arguments = parser.parse_args()
 
-    from mnistcnn.server import create_app
+    from mnistcnn.server import create_app, serve_in_background
 
     models = ROOT / "models"
     app = create_app(models / "mnistcnn.h5", models / "mnistcnn-ensemble.h5", ROOT / "experiments", models)
-    server, url = start_server(app)
+    server, _, url = serve_in_background(app)
     load_before = os.getloadavg()[0]
     results = {}
     for model in ("single", "ensemble"):
@@ -93,11 +78,10 @@ def main():
              "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
              "command": f"python scripts/benchmark_serve.py --requests {arguments.requests}"}
     (ROOT / "benchmarks" / "serve.json").write_text(json.dumps({"results": results, "machine": facts}, indent=2) + "\n")
-    rows = [f"| {model} | {figures['median_ms']:.1f} | {figures['p90_ms']:.1f} | {figures['requests']} |"
+    rows = [[model, f"{figures['median_ms']:.1f}", f"{figures['p90_ms']:.1f}", figures["requests"]]
             for model, figures in results.items()]
     table = "\n".join([
-        "| model | median round trip (ms) | 90th percentile (ms) | requests |",
-        "| --- | --- | --- | --- |", *rows, "",
+        markdown_table(["model", "median round trip (ms)", "90th percentile (ms)", "requests"], rows), "",
         f"{facts['cpu']}, {facts['cores']} cores; 1-minute load average {load_before:.1f} before and "
         f"{facts['load_average_1min'][1]:.1f} after; {facts['date']}. Command: `{facts['command']}`."])
     replace_block(ROOT / "BENCHMARKS.md", "serve", table)

@@ -9,9 +9,6 @@ MNISTCNN_SCREENSHOTS=FOLDER it saves the README's screenshots there.
 
 import os
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -31,23 +28,12 @@ def _skip_or_fail(reason: str):
 @pytest.fixture(scope="module")
 def served_url():
     """The app on a free local port, serving the committed model and results."""
-    import uvicorn
-
-    from mnistcnn.server import create_app
+    from mnistcnn.server import create_app, serve_in_background
 
     app = create_app(PROJECT_ROOT / "models" / "mnistcnn.h5", PROJECT_ROOT / "models" / "mnistcnn-ensemble.h5",
                      PROJECT_ROOT / "experiments", PROJECT_ROOT / "models")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    server, thread, url = serve_in_background(app)
+    yield url
     server.should_exit = True
     thread.join(timeout=10)
 

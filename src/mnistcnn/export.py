@@ -118,7 +118,7 @@ def export_model(model_file: Path, export_format: str, output: Path | None, data
     seconds = time.perf_counter() - start
     check = ExportCheck(export_format, str(output), len(images),
                         float(np.mean(exported.argmax(axis=1) == reference.argmax(axis=1))),
-                        float(np.abs(exported - reference).max()), _size(output), len(images) / seconds)
+                        float(np.abs(exported - reference).max()), file_size(output), len(images) / seconds)
     if check.agreement < AGREEMENT_NEEDED:
         raise InputError(f"{output} gives the .h5's digit for only {check.agreement:.2%} of the test images "
                          f"(at least {AGREEMENT_NEEDED:.1%} needed); the export is not usable")
@@ -141,7 +141,8 @@ def _write(inference, export_format: str, output: Path) -> None:
         inference.export(str(output), format=FORMATS[export_format][0], verbose=False)
 
 
-def _size(path: Path) -> int:
+def file_size(path: Path) -> int:
+    """Bytes of a file, or of every file in a folder (a SavedModel)."""
     path = Path(path)
     return sum(file.stat().st_size for file in path.rglob("*") if file.is_file()) if path.is_dir() else path.stat().st_size
 

@@ -196,6 +196,26 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return listener
 
 
+def serve_in_background(app: FastAPI):
+    """Run `app` on a free local port in a daemon thread (for the browser test and the
+    benchmark), once it answers. Returns (uvicorn server, its thread, base URL); stop it
+    with `server.should_exit = True`."""
+    import time
+
+    import uvicorn
+
+    listener = listening_socket("127.0.0.1", 0)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the server did not start")
+        time.sleep(0.05)
+    return server, thread, f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
 def serve(model_file: Path, ensemble_file: Path | None, host: str, port: int, experiments: Path,
           models: Path) -> None:
     """Run the app until Ctrl-C, printing where to reach it."""
