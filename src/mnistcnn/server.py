@@ -184,7 +184,9 @@ def listening_socket(host: str, port: int) -> socket.socket:
         InputError: the address cannot be used (taken port, unknown host).
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.socket(family)
+    # IPPROTO_TCP said explicitly: asyncio turns off Nagle's algorithm only on sockets that
+    # name it, and without that every answer waits about 40 ms for a delayed ACK.
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
         listener.bind((host, port))
