@@ -35,7 +35,7 @@ class FriendlyErrors(click.Group):
             # Ctrl-C: models and results are only ever renamed into place once complete,
             # so what existed before is intact; say so instead of showing a traceback.
             click.echo("\nInterrupted: nothing half-written was left in place; rerun the command to "
-                       "start again (a sweep or an ensemble resumes where it stopped).", err=True)
+                       "start again (a sweep, an ensemble or a fixed schedule resumes where it stopped).", err=True)
             sys.exit(130)
         except BrokenPipeError:
             # The reader went away (`mnistcnn predict ... | head`): stop quietly, as the Python

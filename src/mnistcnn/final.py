@@ -1,5 +1,6 @@
 """`train-final`: train the model users keep, measure it, save it with its story."""
 
+import shutil
 import sys
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -114,7 +115,10 @@ def train_final(config: Config, dataset: Dataset, output: Path, overwrite: bool 
         return record  # under multi-worker, worker 0 writes the model
     record = RunRecord.from_json(save_model(model, output, record.to_json()))
     for stale in output.parent.glob(f".{output.stem}.member-*-of-{ensemble}.*"):
-        stale.unlink()
+        if stale.is_dir():  # a member's backup, should one outlive its training
+            shutil.rmtree(stale)
+        else:
+            stale.unlink()
     write_model_logs(output, record, len(dataset.y_train))
     return record
 
@@ -138,9 +142,15 @@ def _train_one(config: Config, dataset: Dataset, output: Path, strategy) -> tupl
     facts of its training (RunRecord's training fields)."""
     from mnistcnn.training import train
 
+    from mnistcnn.distribution import is_multi_worker
+
     checkpoint = output.with_name(f".{output.stem}.checkpoint.weights.h5")
+    # A fixed schedule backs up every epoch, so a run started again after an interruption
+    # (a closed laptop, a killed session) resumes that network where it stopped.
+    resumable = config.patience >= config.epochs and not is_multi_worker(strategy)
+    backup = output.with_name(f".{output.stem.lstrip('.')}.backup") if resumable else None
     try:
-        result = train(config, dataset, checkpoint_path=checkpoint, strategy=strategy)
+        result = train(config, dataset, checkpoint_path=checkpoint, strategy=strategy, backup_dir=backup)
     finally:
         checkpoint.unlink(missing_ok=True)
     return result.model, {

@@ -3,12 +3,15 @@
 It compiles the model the config describes, watches the validation split, logs
 every epoch to CSV, stops early on validation loss (restoring the best weights;
 with patience >= epochs, a fixed schedule, the last weights are kept) and can keep
-a best-validation checkpoint.
+a best-validation checkpoint. A fixed-schedule run can also back itself up after every
+epoch and resume from there when started again (`backup_dir`).
 """
 
 import csv
+import json
 import math
 import os
+import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -19,6 +22,7 @@ import numpy as np
 from mnistcnn.config import NUM_CLASSES, Config
 from mnistcnn.data import Dataset
 from mnistcnn.runtime import import_keras, prepare
+from mnistcnn.status import say
 
 keras = import_keras()
 
@@ -47,6 +51,39 @@ class EpochTimer(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["seconds"] = round(time.perf_counter() - self._start, 3)
+
+
+class HistoryBackup(keras.callbacks.Callback):
+    """Keeps every finished epoch's logs in `folder/history.json`, beside the weights and
+    optimizer state Keras's BackupAndRestore writes there, so a resumed run's history and
+    seconds start at epoch 1 rather than where it resumed. It comes before BackupAndRestore
+    in the callback list: a kill between the two writes leaves one epoch too many here,
+    which `_resumable_epochs` drops, never one too few."""
+
+    def __init__(self, folder: Path, fingerprint: dict, earlier: list):
+        super().__init__()
+        self.folder, self.fingerprint, self.epochs = folder, fingerprint, list(earlier)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs.append({name: float(value) for name, value in (logs or {}).items()})
+        self.folder.mkdir(parents=True, exist_ok=True)
+        partial = self.folder / ".history.json.partial"
+        partial.write_text(json.dumps({"fingerprint": self.fingerprint, "epochs": self.epochs}))
+        os.replace(partial, self.folder / "history.json")
+
+
+def _resumable_epochs(folder: Path, fingerprint: dict) -> list:
+    """The logs of the epochs a backup in `folder` holds weights for, or [] (and the folder
+    removed) when there is none or it belongs to another run (other config or data)."""
+    try:
+        saved = json.loads((folder / "history.json").read_text())
+        finished = json.loads((folder / "training_metadata.json").read_text())["epoch"]
+    except (OSError, ValueError, KeyError):
+        saved, finished = None, 0
+    if saved is None or saved.get("fingerprint") != fingerprint or finished < 1:
+        shutil.rmtree(folder, ignore_errors=True)
+        return []
+    return saved["epochs"][:finished]
 
 
 def _count_epochs_from_one(history_csv: Path) -> None:
@@ -113,6 +150,7 @@ def train(
     callbacks: tuple = (),
     verbose: int | None = None,
     strategy=None,
+    backup_dir: Path | None = None,
 ) -> TrainResult:
     """Build the config's model and fit it on the dataset's train split.
 
@@ -129,6 +167,11 @@ def train(
         strategy: a tf.distribute strategy (see distribution.py); default one device.
             `batch_size` is per replica. Under multi-worker, only the chief writes
             the history and the checkpoint.
+        backup_dir: if given (fixed schedules only, one device), the model, optimizer
+            and history are saved there after every epoch, and a run started again with
+            the same config and data resumes after the last saved epoch. The folder
+            is removed when training ends. A resumed run is not bit-identical to an
+            uninterrupted one: shuffling and dropout draw anew from where it resumed.
 
     Returns:
         The trained model (with its best-validation weights, or its last ones on a
@@ -159,6 +202,19 @@ def train(
     fixed_schedule = config.patience >= config.epochs
     validated = len(dataset.y_valid) > 0
     all_callbacks = [EpochTimer()]
+    earlier_epochs = []
+    if backup_dir is not None:
+        # Early stopping's patience and best weights are not in the backup, so only a fixed
+        # schedule resumes exactly where it was; a history file would miss the early epochs.
+        if validated and not fixed_schedule or history_path is not None or multi_worker:
+            raise ValueError("backup_dir is for fixed-schedule runs on one device without a history file")
+        backup_dir = Path(backup_dir)
+        fingerprint = {"config": config.to_dict(), "data": dataset.record().summary()}
+        earlier_epochs = _resumable_epochs(backup_dir, fingerprint)
+        if earlier_epochs:
+            say(f"resuming after epoch {len(earlier_epochs)} of {config.epochs} from {backup_dir}")
+        all_callbacks += [HistoryBackup(backup_dir, fingerprint, earlier_epochs),
+                          keras.callbacks.BackupAndRestore(str(backup_dir), delete_checkpoint=True)]
     if validated:
         all_callbacks.append(keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=config.patience, restore_best_weights=not fixed_schedule
@@ -189,7 +245,7 @@ def train(
         verbose=verbose,
         shuffle=True,
     )
-    seconds = time.perf_counter() - start
+    seconds = time.perf_counter() - start + sum(epoch.get("seconds", 0.0) for epoch in earlier_epochs)
     if partial_history is not None:
         _count_epochs_from_one(partial_history)
         os.replace(partial_history, history_path)
@@ -198,7 +254,10 @@ def train(
         # Evaluating and saving a plain copy needs no collective ops between workers.
         distributed, model = model, build_model(config)
         model.set_weights(distributed.get_weights())
-    history = {name: [float(value) for value in values] for name, values in fitted.history.items()}
+    # A run killed after its last epoch's backup resumes with no epoch left to run.
+    names = earlier_epochs[0].keys() if earlier_epochs else fitted.history.keys()
+    history = {name: [epoch[name] for epoch in earlier_epochs] + [float(v) for v in fitted.history.get(name, [])]
+               for name in names}
     epochs_run = len(history["loss"])
     best_epoch = epochs_run if fixed_schedule else int(np.argmin(history["val_loss"])) + 1
     return TrainResult(model, history, epochs_run, best_epoch, seconds, precision)
