@@ -116,7 +116,9 @@ CASES = {
     "data: writer split of images that are not MNIST's": (
         lambda folder: idx_folder()(folder) + ["--valid-split", "writers"], 2, "use --valid-split random"),
     # model
-    "model: missing file": (lambda folder: ["evaluate", "--model-file", folder / "absent.h5"], 1, "no model file"),
+    "model: missing file": (lambda folder: ["evaluate", "--model-file", folder / "absent.h5"], 1, "check the path"),
+    "model: missing file to export": (lambda folder: ["export", folder / "absent.h5", "--format", "onnx"], 1,
+                                      "check the path"),
     "model: not HDF5": (model_file(lambda path: path.write_text("weights?")), 1, "not an HDF5 file"),
     "model: HDF5 but not a Keras model": (model_file(hdf5_without_model), 1, "not a Keras model"),
     "model: wrong input shape": (model_file(lambda path: keras_model(path, (32, 32, 3))), 1,

@@ -117,7 +117,8 @@ def load_model(path: Path):
     path = Path(path)
     if not path.is_file():
         raise InputError(
-            f"no model file at {path}; train one with `mnistcnn train-final` or pass --model-file"
+            f"no model file at {path}; check the path, or train one there with "
+            f"`mnistcnn train-final --output {path}`"
         )
     import h5py
 
