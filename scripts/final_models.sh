@@ -3,7 +3,8 @@
 # decision and `--preset best` is the winner's recipe: three members on all 60,000
 # training images as one ensemble (seeds 0, 1, 2), member 1 kept as the single model,
 # its report written (the test set's one reading), and models/RESULTS.md's tables
-# regenerated. Rerun after an interruption: finished members are reused.
+# regenerated. Rerun after an interruption: finished members are reused and the member
+# in training resumes after its last finished epoch.
 # Usage: MNISTCNN_DATA=../shared/data/mnist bash scripts/final_models.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,9 @@ if ! grep -q "^Decision: " models/trials/writers/RESULT.md; then
     echo "models/trials/writers/RESULT.md has no decision yet; finish bash scripts/writer_trials.sh first" >&2
     exit 1
 fi
-mnistcnn train-final --preset best --valid-fraction 0 --ensemble 3 --output models/mnistcnn-ensemble.h5
+# float32, as every trial member trained (RULE.md, second addendum).
+mnistcnn train-final --preset best --precision float32 --valid-fraction 0 --ensemble 3 \
+    --output models/mnistcnn-ensemble.h5
 python scripts/keep_member.py models/mnistcnn-ensemble.h5 1 models/mnistcnn.h5
 mnistcnn evaluate --model-file models/mnistcnn.h5
 python scripts/model_results.py
