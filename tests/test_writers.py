@@ -1,10 +1,16 @@
-"""Writer-disjoint validation splits from QMNIST's writer IDs."""
+"""Writer-disjoint validation splits from QMNIST's writer IDs, and the recipe they chose."""
+
+import json
+import re
 
 import numpy as np
 import pytest
 
+from conftest import PROJECT_ROOT
+from mnistcnn.config import Config
 from mnistcnn.data import load_dataset
 from mnistcnn.errors import UsageError
+from mnistcnn.presets import PRESETS
 from mnistcnn.writers import WRITERS_PATH, Writers, writer_split, writers_of
 
 
@@ -64,3 +70,15 @@ def test_the_full_set_is_recognised_wherever_it_is(full_mnist):
     dataset = load_dataset(full_mnist, 0.2, seed=11, valid_split="writers")
     assert dataset.valid_split == "writers" and 100 <= dataset.valid_writers <= 120
     assert abs(len(dataset.y_valid) - 12000) < 300
+
+
+def test_the_best_preset_is_the_recipe_the_writer_trials_chose():
+    # RULE.md: the winner becomes `--preset best`. The trial runs differ from it only in
+    # how they split and seeded, and in their precision (float32, see RULE.md).
+    trials = PROJECT_ROOT / "models" / "trials" / "writers"
+    decision = re.search(r"^Decision: .*?\*\*(\w+)\*\*", (trials / "RESULT.md").read_text(), flags=re.M)
+    if decision is None:
+        pytest.skip("the writer trials are not decided yet (models/trials/writers/RESULT.md)")
+    trial = Config.from_dict(json.loads((trials / f"{decision.group(1)}-seed-11.json").read_text())["config"])
+    how_it_ran = {"seed": 0, "valid_fraction": 0.1, "valid_split": "auto", "precision": "auto"}
+    assert trial.with_changes(**how_it_ran) == PRESETS["best"].with_changes(**how_it_ran)
