@@ -21,12 +21,14 @@ PRESETS = {
     # BENCHMARKS.md races it against the Keras example.
     "fast": Config(kernel_size=5, dense_units=256, dropout=0.25, learning_rate=0.005, schedule="cosine",
                    batch_size=64, epochs=1, patience=1),
-    # The most accurate single network for a fixed budget on a CPU: the final recipe with
-    # random rotation, shift and zoom, on a fixed 30-epoch schedule (its last weights kept).
-    # 30 epochs scored 0.9943 on the validation split, 100 epochs 0.9940: the longer run
-    # bought nothing. The test set played no part; the runs are in models/RESULTS.md.
-    "best": Config(architecture="deep", dropout=0.25, augment=True, learning_rate=0.003,
-                   schedule="cosine", epochs=30, patience=30),
+    # The most accurate recipe we know on MNIST's test writers: the Kaggle ensemble's strided
+    # network and schedule (Deotte 2018) with random rotation, shift and zoom, Adam with
+    # warm-up to 0.001 and cosine decay, batch 64, a fixed 45 epochs (its last weights
+    # kept). It beat the deep network on validation splits of writers the models never saw,
+    # by the rule in models/trials/writers/RULE.md, fixed before the runs; the test set
+    # played no part (models/trials/writers/RESULT.md).
+    "best": Config(architecture="strided", dropout=0.4, augment=True, learning_rate=0.001,
+                   schedule="cosine", batch_size=64, epochs=45, patience=45),
 }
 
 
