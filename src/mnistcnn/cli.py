@@ -47,8 +47,10 @@ def check_devices_command(as_json):
 def train_final_command(preset, data_source, output, overwrite, ensemble, strategy, **options):
     """Train the final model, evaluate it, and save it as .h5 with a .json story.
 
-    Settings come from --preset (by default `final`, the committed model's recipe);
-    any option given overrides the preset's value.
+    Settings come from --preset (by default `final`, a quick recipe; `best` is the most accurate);
+    any option given overrides the preset's value. Interrupted, the same command
+    resumes: an ensemble reuses its finished members, and a fixed schedule (--patience
+    at least --epochs) goes on after its last finished epoch.
     """
     config = config_from(preset, options)
     from mnistcnn.final import train_final_from_source
