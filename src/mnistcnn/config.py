@@ -101,7 +101,7 @@ class Config:
             raise UsageError(
                 f"valid_fraction must be at least 0 and below 1, got {self.valid_fraction}; use e.g. 0.1"
             )
-        if self.valid_fraction == 0 and self.patience < self.epochs:
+        if self.valid_fraction == 0 and not self.fixed_schedule:
             raise UsageError(
                 "valid_fraction 0 leaves no validation split for early stopping to watch; "
                 f"pass --patience {self.epochs} (a fixed schedule of --epochs) or a valid fraction like 0.1"
@@ -115,6 +115,11 @@ class Config:
                 f"unknown config field {', '.join(unknown)}; fields are: {', '.join(field_names())}"
             )
         return dataclasses.replace(self, **changes)
+
+    @property
+    def fixed_schedule(self) -> bool:
+        """Patience covering every epoch: training runs all of them and keeps the last weights."""
+        return self.patience >= self.epochs
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

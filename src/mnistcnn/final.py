@@ -140,14 +140,13 @@ def write_model_logs(output: Path, record: RunRecord, train_images: int) -> None
 def _train_one(config: Config, dataset: Dataset, output: Path, strategy) -> tuple:
     """Train one network with a best-weights checkpoint beside `output`; return it and the
     facts of its training (RunRecord's training fields)."""
-    from mnistcnn.training import train
-
     from mnistcnn.distribution import is_multi_worker
+    from mnistcnn.training import train
 
     checkpoint = output.with_name(f".{output.stem}.checkpoint.weights.h5")
     # A fixed schedule backs up every epoch, so a run started again after an interruption
     # (a closed laptop, a killed session) resumes that network where it stopped.
-    resumable = config.patience >= config.epochs and not is_multi_worker(strategy)
+    resumable = config.fixed_schedule and not is_multi_worker(strategy)
     backup = output.with_name(f".{output.stem.lstrip('.')}.backup") if resumable else None
     try:
         result = train(config, dataset, checkpoint_path=checkpoint, strategy=strategy, backup_dir=backup)

@@ -199,7 +199,7 @@ def train(
     # learning rate has decayed, are the result. Restoring the lowest validation loss would
     # go back to mid-schedule, since the loss creeps up late while accuracy still improves.
     # With no validation split (valid_fraction 0, a fixed schedule only) nothing is watched.
-    fixed_schedule = config.patience >= config.epochs
+    fixed_schedule = config.fixed_schedule
     validated = len(dataset.y_valid) > 0
     all_callbacks = [EpochTimer()]
     earlier_epochs = []
