@@ -1,5 +1,5 @@
-"""`mnistcnn export`: each format round-trips a tiny model (with augmentation layers, and
-as an ensemble) and agrees with its `.h5`; the committed model's exports agree on the
+"""`mnistcnn export`: each format round-trips a tiny model (with augmentation layers, as
+an ensemble, and with BatchNorm) and agrees with its `.h5`; the committed model's exports agree on the
 full test set."""
 
 import importlib.util
@@ -34,6 +34,9 @@ def tiny_models(tmp_path_factory):
     prepare(0, "float32")
     save_model(build_model(Config(**TINY)), folder / "tiny.h5", {})
     save_model(combine([build_model(Config(**TINY)), build_model(Config(**TINY))]), folder / "pair.h5", {})
+    # BatchNorm layers whose moving statistics (untrained: mean 0, variance 1) are far from
+    # any batch's, so an export that normalises by the batch gives other probabilities.
+    save_model(build_model(Config(**TINY, architecture="strided")), folder / "batchnorm.h5", {})
     return folder
 
 
@@ -67,7 +70,7 @@ def _all_layers(model):
 
 @needs_runtimes
 @pytest.mark.parametrize("export_format", FORMATS)
-@pytest.mark.parametrize("name", ["tiny", "pair"])
+@pytest.mark.parametrize("name", ["tiny", "pair", "batchnorm"])
 def test_each_format_round_trips_and_agrees(tiny_models, idx_folder, tmp_path, export_format, name):
     from mnistcnn.export import export_model
 

@@ -77,10 +77,17 @@ def inference_model(model):
     keras.mixed_precision.set_global_policy("float32")
     try:
         copy = keras.models.clone_model(model, clone_function=clone_layer, recursive=True)
+        _copy_weights(model, copy)
+        # The augmentation layers were wired in with `training=True`, and a call that does
+        # not name `training` (the exporters trace `model.__call__` that way) lets that
+        # value run the whole network in training mode: BatchNorm then normalises by each
+        # batch, and the `strided` model's exports gave another digit than its `.h5` for
+        # 17 of 10,000 test images. A model around the copy that calls it with
+        # `training=False` makes every call inference.
+        inputs = keras.Input(shape=copy.input_shape[1:], name="images")
+        return keras.Model(inputs, copy(inputs, training=False), name=copy.name)
     finally:
         keras.mixed_precision.set_global_policy(previous)
-    _copy_weights(model, copy)
-    return copy
 
 
 def _copy_weights(source, target) -> None:
