@@ -25,7 +25,7 @@ from mnistcnn.records import RunRecord  # noqa: E402
 
 # The stories (models/NAME.json) the tables cover, committed models first, then the tried ensembles.
 COMMITTED = ("mnistcnn-ensemble", "mnistcnn")
-TRIALS = ("best-split-3", "strided-ensemble-of-3", "strided-split-3")
+TRIALS = ("deep-ensemble-of-3", "best-split-3", "strided-ensemble-of-3", "strided-split-3")
 
 
 def read_stories(folder: Path, names) -> dict[str, RunRecord]:

@@ -10,15 +10,16 @@ COMMITTED_MODEL = PROJECT_ROOT / "models" / "mnistcnn.h5"
 COMMITTED_ENSEMBLE = PROJECT_ROOT / "models" / "mnistcnn-ensemble.h5"
 # The ensembles trained to choose a recipe; models/RESULTS.md quotes every figure of theirs.
 TRIAL_ENSEMBLES = sorted((PROJECT_ROOT / "models" / "trials").glob("*.h5"))
-# What the committed models reached on the 10,000 test images (models/RESULTS.md);
-# a model that scores below these is not the one committed.
-SINGLE_MODEL_BAR = 0.995
-ENSEMBLE_BAR = 0.996
+# Issue 7's target for a single model on the 10,000 test images, which both committed
+# models pass by a few images (0.9971 and 0.9972, models/RESULTS.md): a model that
+# scores below it is not the one committed.
+COMMITTED_BAR = 0.9965
 # Every recipe tried on the full set beats the Keras seed's 0.99; one that does not is broken.
 TRIAL_BAR = 0.99
-# The committed models compute in bfloat16, whose kernels round differently on different
-# CPUs (AVX-512 BF16 hardware or emulation): a near-tie can flip, so another machine
-# reproduces a story's figures to within a few images, not to the last one.
+# Most trial ensembles compute in bfloat16, whose kernels round differently on different
+# CPUs (AVX-512 BF16 hardware or emulation), and float32 kernels differ a little too: a
+# near-tie can flip, so another machine reproduces a story's figures to within a few
+# images, not to the last one.
 IMAGES_OF_ROUNDING = 3
 
 
@@ -37,7 +38,7 @@ def test_committed_model_meets_the_bar_and_matches_its_story(full_mnist, tmp_pat
     report, story = evaluate_committed(COMMITTED_MODEL, full_mnist, tmp_path / "report")
     # A model trained on all 60,000 training images (--valid-fraction 0) has no validation split.
     assert report["test"]["n"] == 10000 and report.get("valid", {}).get("n", 0) == story["data"]["valid"]
-    assert report["test"]["accuracy"] >= SINGLE_MODEL_BAR
+    assert report["test"]["accuracy"] >= COMMITTED_BAR
     assert same_within_rounding(report["test"]["accuracy"], story["metrics"]["test"]["accuracy"], 10000)
     assert story["data"]["source"] == "mnist" and report["notes"] == []
     # By writer: the two series hold all 10,000 test digits, written by MNIST's 297 test writers.
@@ -46,7 +47,7 @@ def test_committed_model_meets_the_bar_and_matches_its_story(full_mnist, tmp_pat
     assert 0 < by_writer["writers_with_errors"] <= round(10000 * (1 - report["test"]["accuracy"]))
 
 
-ENSEMBLES = [pytest.param(COMMITTED_ENSEMBLE, ENSEMBLE_BAR, id="committed")] + [
+ENSEMBLES = [pytest.param(COMMITTED_ENSEMBLE, COMMITTED_BAR, id="committed")] + [
     pytest.param(trial, TRIAL_BAR, id=f"trials/{trial.stem}") for trial in TRIAL_ENSEMBLES]
 
 
