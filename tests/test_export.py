@@ -1,6 +1,6 @@
 """`mnistcnn export`: each format round-trips a tiny model (with augmentation layers, as
-an ensemble, and with BatchNorm) and agrees with its `.h5`; the committed model's exports agree on the
-full test set."""
+an ensemble, and with BatchNorm) and agrees with its `.h5`; the committed model's exports
+agree on the full test set."""
 
 import importlib.util
 

@@ -199,14 +199,13 @@ def train(
     # learning rate has decayed, are the result. Restoring the lowest validation loss would
     # go back to mid-schedule, since the loss creeps up late while accuracy still improves.
     # With no validation split (valid_fraction 0, a fixed schedule only) nothing is watched.
-    fixed_schedule = config.fixed_schedule
     validated = len(dataset.y_valid) > 0
     all_callbacks = [EpochTimer()]
     earlier_epochs = []
     if backup_dir is not None:
         # Early stopping's patience and best weights are not in the backup, so only a fixed
         # schedule resumes exactly where it was; a history file would miss the early epochs.
-        if validated and not fixed_schedule or history_path is not None or multi_worker:
+        if validated and not config.fixed_schedule or history_path is not None or multi_worker:
             raise ValueError("backup_dir is for fixed-schedule runs on one device without a history file")
         backup_dir = Path(backup_dir)
         fingerprint = {"config": config.to_dict(), "data": dataset.record().summary()}
@@ -217,7 +216,7 @@ def train(
                           keras.callbacks.BackupAndRestore(str(backup_dir), delete_checkpoint=True)]
     if validated:
         all_callbacks.append(keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=config.patience, restore_best_weights=not fixed_schedule
+            monitor="val_loss", patience=config.patience, restore_best_weights=not config.fixed_schedule
         ))
     partial_history = None
     if history_path is not None:
@@ -259,5 +258,5 @@ def train(
     history = {name: [epoch[name] for epoch in earlier_epochs] + [float(v) for v in fitted.history.get(name, [])]
                for name in names}
     epochs_run = len(history["loss"])
-    best_epoch = epochs_run if fixed_schedule else int(np.argmin(history["val_loss"])) + 1
+    best_epoch = epochs_run if config.fixed_schedule else int(np.argmin(history["val_loss"])) + 1
     return TrainResult(model, history, epochs_run, best_epoch, seconds, precision)
