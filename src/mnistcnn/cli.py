@@ -16,7 +16,8 @@ from mnistcnn.cli_options import (FriendlyErrors, config_from, config_options, d
                                   strategy_option)
 from mnistcnn.errors import UsageError
 from mnistcnn.status import say as status
-from mnistcnn.sweep_plan import SWEEP_EPOCHS
+from mnistcnn.race import MAX_REPEATS
+from mnistcnn.sweep_plan import SWEEP_PRESET
 
 @click.group(cls=FriendlyErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mnistcnn")
@@ -117,36 +118,45 @@ def predict_command(images, model_file, top_k, as_json, save_preprocessed, kaggl
 @main.command("sweep")
 @click.argument("name")
 @click.option("--values", default=None, metavar="A,B,C", help="Values to try instead of the sweep's own.")
-@config_options("baseline", {"epochs": f"{SWEEP_EPOCHS} with the baseline preset, else the preset's",
-                             "patience": "--epochs: no early stopping"})
+@config_options(SWEEP_PRESET, {"patience": "--epochs: no early stopping"})
 @data_option
-@click.option("--repeats", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Seeds per value; plots show mean and spread.")
+@click.option("--repeats", default="auto", show_default=True, metavar="auto|N",
+              help="auto: 2 repeats a value, then one more at a time for the leader and the values not yet "
+                   "decided against it; N: exactly N a value. Repeat k uses seed k and its own validation split.")
+@click.option("--max-repeats", type=click.IntRange(min=2), default=MAX_REPEATS, show_default=True,
+              help="Most repeats a value gets in a race.")
+@click.option("--budget", type=click.FloatRange(min=0, min_open=True), default=None, metavar="MINUTES",
+              help="Stop the race once the sweep's runs have trained this many minutes in all.")
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("experiments"),
               show_default=True, help="Where the sweep's folder goes.")
-@click.option("--force", is_flag=True, help="Retrain values whose results already exist.")
+@click.option("--force", is_flag=True, help="Replace finished runs that were made with other settings.")
 @click.option("--shard", default=None, metavar="K/N",
-              help="Run only every N-th run of the sweep, starting at the K-th, so N machines share it.")
+              help="With --repeats N: run only every N-th run of the sweep, starting at the K-th, so N machines "
+                   "share it.")
 @strategy_option(("auto", "default", "mirrored"), " Several machines share a sweep with --shard.")
-def sweep_command(name, values, preset, data_source, repeats, output_dir, force, shard, strategy, **options):
-    """Train one model per value of a hyperparameter and compare them.
+def sweep_command(name, values, preset, data_source, repeats, max_repeats, budget, output_dir, force, shard,
+                  strategy, **options):
+    """Train one model per value of a hyperparameter and compare them, image by image.
 
     NAME is a sweep (see `mnistcnn sweep list`), or `all` to run every sweep. Every
     other setting can be given as on train-final; each run trains a fixed --epochs
-    (8 with the baseline preset, else the preset's own) without early stopping.
-    Results go to OUTPUT_DIR/NAME/: a folder per value and seed, summary.csv,
-    accuracy.png, loss.png and README.md. Rerunning resumes where it stopped.
-    With --shard K/N, copy the shards' folders together and run `mnistcnn plot`.
+    without early stopping. Each value is compared with the leader (fewest validation
+    errors) on the same validation images, and labelled decided (worse by X) or a tie
+    within ±D points. Results go to OUTPUT_DIR/NAME/: a folder per value and seed,
+    summary.csv, accuracy.png, loss.png, difference.png and README.md. Rerunning
+    resumes where it stopped. With --shard K/N, copy the shards' folders together and
+    run `mnistcnn plot`.
     """
     from mnistcnn import sweep_plan
 
     if name == "list":
         click.echo(sweep_plan.list_text())
         return
+    settings = sweep_plan.parse_repeats(repeats, max_repeats, budget)
+    shard = sweep_plan.parse_shard(shard, settings)
     plan = sweep_plan.plan_sweeps(name, values, preset, options)
     try:
-        folders = sweep_plan.run_planned(plan, data_source, repeats, output_dir, force,
-                                         sweep_plan.parse_shard(shard), strategy, status)
+        folders = sweep_plan.run_planned(plan, data_source, settings, output_dir, force, shard, strategy, status)
     except KeyboardInterrupt:
         sys.exit(130)  # the runner has said what finished and how to resume
     for folder in folders:

@@ -52,6 +52,8 @@ class Dataset:
     valid_split: str = "random"  # "writers" or "random": how valid was drawn
     valid_writers: int = 0  # writers whose digits make up valid (0 for a random split)
     test_writers: Writers | None = None  # who wrote each test digit, where known
+    valid_index: np.ndarray | None = None  # each valid image's position among the training images read
+    valid_writer: np.ndarray | None = None  # who wrote each valid digit, where known
 
     def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Return (images, labels) of "train", "valid" or "test"."""
@@ -67,12 +69,59 @@ class Dataset:
                           *(len(self.split(name)[1]) for name in ("train", "valid", "test")))
 
 
+@dataclass(frozen=True)
+class Source:
+    """A data source as read, before any split: uint8 images, labels, and their writers
+    where the images are MNIST's own (training writers, test writers)."""
+
+    arrays: dict  # x_train, y_train, x_test, y_test
+    name: str  # "mnist", "sample" or "kaggle"
+    location: str
+    writers: tuple[Writers, Writers] | None
+
+    def split_kind(self, valid_split: str) -> str:
+        """`auto` resolved: writers where the writers are known, else random.
+
+        Raises:
+            UsageError: `writers` on images whose writers are unknown.
+        """
+        if valid_split == "auto":
+            return "writers" if self.writers else "random"
+        if valid_split == "writers" and self.writers is None:
+            raise UsageError(
+                f"--valid-split writers needs MNIST's own training images (the full set in its original order, "
+                f"or the bundled sample), and {self.location} is not recognised as such; use --valid-split random"
+            )
+        return valid_split
+
+
+def read_source(source: str | None = None) -> Source:
+    """Read `source` ("auto", "mnist", "sample" or a path; None means `MNISTCNN_DATA` or
+    auto) and check it.
+
+    Raises:
+        UsageError: an unknown source.
+        InputError: the files cannot be found or are corrupt.
+    """
+    arrays, source_name, location = _read_source(source or os.environ.get(ENVIRONMENT_VARIABLE) or "auto")
+    _check_pairs(arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"], location)
+    return Source(arrays, source_name, location, _known_writers(arrays, source_name))
+
+
 def load_dataset(source: str | None = None, valid_fraction: float = 0.1, seed: int = 0,
                  valid_split: str = "auto") -> Dataset:
-    """Load MNIST from `source` and split off a validation set.
+    """Load MNIST from `source` and split off a validation set (see `split_source`)."""
+    if not 0 <= valid_fraction < 1:
+        raise UsageError(
+            f"valid fraction {valid_fraction} is not between 0 and 1; use e.g. 0.1"
+        )
+    return split_source(read_source(source), valid_fraction, seed, valid_split)
+
+
+def split_source(source: Source, valid_fraction: float = 0.1, seed: int = 0, valid_split: str = "auto") -> Dataset:
+    """Split off a validation set from the training images of `source`.
 
     Args:
-        source: "auto", "mnist", "sample" or a path; None means `MNISTCNN_DATA` or auto.
         valid_fraction: share of the training images held out for validation; 0 keeps
             them all for training (a fixed schedule needs no validation).
         seed: makes the validation split the same on every run.
@@ -80,25 +129,12 @@ def load_dataset(source: str | None = None, valid_fraction: float = 0.1, seed: i
             writers where the writers are known, else random.
 
     Raises:
-        UsageError: a bad fraction, an unknown source, or `writers` on images whose
-            writers are unknown.
-        InputError: the files cannot be found or are corrupt.
+        UsageError: `writers` on images whose writers are unknown, or a fraction that leaves
+            an empty split.
     """
-    if not 0 <= valid_fraction < 1:
-        raise UsageError(
-            f"valid fraction {valid_fraction} is not between 0 and 1; use e.g. 0.1"
-        )
-    arrays, source_name, location = _read_source(source or os.environ.get(ENVIRONMENT_VARIABLE) or "auto")
-    x_train, y_train, x_test, y_test = (arrays[key] for key in ("x_train", "y_train", "x_test", "y_test"))
-    _check_pairs(x_train, y_train, x_test, y_test, location)
-    writers = _known_writers(arrays, source_name)
-    if valid_split == "auto":
-        valid_split = "writers" if writers else "random"
-    if valid_split == "writers" and writers is None:
-        raise UsageError(
-            f"--valid-split writers needs MNIST's own training images (the full set in its original order, "
-            f"or the bundled sample), and {location} is not recognised as such; use --valid-split random"
-        )
+    x_train, y_train, x_test, y_test = (source.arrays[key] for key in ("x_train", "y_train", "x_test", "y_test"))
+    writers, location = source.writers, source.location
+    valid_split = source.split_kind(valid_split)
 
     order = np.random.default_rng(seed).permutation(len(y_train))
     if valid_fraction == 0:
@@ -120,11 +156,13 @@ def load_dataset(source: str | None = None, valid_fraction: float = 0.1, seed: i
         y_valid=y_train[valid_index],
         x_test=to_model_input(x_test),
         y_test=y_test,
-        source=source_name,
+        source=source.name,
         location=location,
         valid_split=valid_split,
         valid_writers=len(np.unique(writers[0].writer[valid_index])) if valid_split == "writers" else 0,
         test_writers=writers[1] if writers else None,
+        valid_index=valid_index,
+        valid_writer=writers[0].writer[valid_index] if writers else None,
     )
 
 

@@ -93,3 +93,37 @@ def plot_image_grid(images: np.ndarray, captions: list[str], path: Path, title: 
             axes.set_title(captions[index], fontsize=8)
     figure.suptitle(title)
     return _save(figure, path)
+
+
+DIFFERENCE_COLOURS = {"leader": "#2b8a3e", "decided": "#c92a2a", "tie": "#868e96", "open": "#e67700"}
+DIFFERENCE_WORDS = {"leader": "leader", "decided": "decided", "tie": "tie (decided)", "open": "not decided"}
+
+
+def plot_differences(rows: list[dict], tie_points: float, title: str, path: Path) -> Path:
+    """A forest plot: each value's difference in validation error from the leader, in points,
+    with its 95% interval, so decided and tied values show at a glance.
+
+    Args:
+        rows: [{"label", "difference", "low", "high", "kind"}], kind one of DIFFERENCE_COLOURS.
+        tie_points: the band within which a tie counts as decided, shaded.
+    """
+    figure, axes = plt.subplots(figsize=(7, 0.5 * len(rows) + 1.6))
+    axes.axvspan(-tie_points, tie_points, color="#dee2e6", alpha=0.6, linewidth=0,
+                 label=f"tie band ±{tie_points:g}")
+    axes.axvline(0, color="black", linewidth=0.8)
+    shown = set()
+    for position, row in enumerate(rows):
+        colour = DIFFERENCE_COLOURS[row["kind"]]
+        label = None if row["kind"] in shown else DIFFERENCE_WORDS[row["kind"]]
+        shown.add(row["kind"])
+        axes.errorbar(row["difference"], position, xerr=[[row["difference"] - row["low"]],
+                                                         [row["high"] - row["difference"]]],
+                      fmt="o", color=colour, capsize=4, label=label)
+    axes.set_yticks(range(len(rows)))
+    axes.set_yticklabels([row["label"] for row in rows])
+    axes.invert_yaxis()
+    axes.set_xlabel("validation error minus the leader's, points (95% interval)")
+    axes.set_title(title, fontsize=10)
+    axes.grid(axis="x", alpha=0.3)
+    axes.legend(fontsize="small", loc="best")
+    return _save(figure, path)

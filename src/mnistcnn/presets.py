@@ -19,6 +19,12 @@ PRESETS = {
     # 2 cores it ended at 0.9909 to 0.9916 over three seeds, where smaller networks, larger
     # batches or higher rates ended at 0.989 to 0.990 (benchmarks/recipe-trials.txt).
     # BENCHMARKS.md races it against the Keras example.
+    # What every sweep's values are tried with (experiments/RULE.md): the Keras seed's network,
+    # a fixed 4 epochs of warm-up and cosine decay to zero, so each run ends settled and
+    # two values differ by their own doing rather than by where a constant rate stopped;
+    # float32 everywhere, so a sweep resumed on another machine trains the same recipe;
+    # 20% of the training images as writer-disjoint validation, for the comparison's power.
+    "sweep": Config(schedule="cosine", epochs=4, patience=4, valid_fraction=0.2, precision="float32"),
     "fast": Config(kernel_size=5, dense_units=256, dropout=0.25, learning_rate=0.005, schedule="cosine",
                    batch_size=64, epochs=1, patience=1),
     # The most accurate recipe we know on MNIST's test writers: the Kaggle ensemble's strided

@@ -1,9 +1,9 @@
 """From `mnistcnn sweep`'s options to trained sweeps: the policy the command follows.
 
-Which sweeps, which values, with what settings (a preset, any config field given, a
-fixed number of epochs without early stopping), everything checked before the first
-minute of training; then one data set, one device report, and `sweep_runner.run_sweep`
-for each sweep.
+Which sweeps, which values, with what settings (a preset, by default `sweep`; any config
+field given; a fixed number of epochs without early stopping), how many repeats (a race,
+or a fixed number), everything checked before the first minute of training; then one
+read of the data, one device report, and `sweep_runner.run_sweep` for each sweep.
 """
 
 import sys
@@ -13,10 +13,10 @@ from pathlib import Path
 from mnistcnn.config import Config, parse_value
 from mnistcnn.errors import UsageError
 from mnistcnn.presets import get_preset
+from mnistcnn.race import RaceSettings
 from mnistcnn.sweeps import RESERVED_NAMES, Sweep, all_sweeps, get_sweep
 
-# The baseline's 12 epochs suit one model; 8 are enough for a sweep's curves to separate.
-SWEEP_EPOCHS = 8
+SWEEP_PRESET = "sweep"  # the recipe sweeps try their values with, unless --preset says otherwise
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class SweepPlan:
     sweeps: tuple[Sweep, ...]
     values: dict  # sweep name -> the values to try
     base: Config  # the settings every value is tried with
+    given: dict  # the config options given on the command line (they override a value's companions)
 
 
 def plan_sweeps(name: str, values_text: str | None, preset: str, options: dict) -> SweepPlan:
@@ -42,7 +43,7 @@ def plan_sweeps(name: str, values_text: str | None, preset: str, options: dict) 
             raise UsageError(f"--{sweep.field.replace('_', '-')} is what the {sweep.name} sweep varies; "
                              f"give the values to try with --values, e.g. --values {_example(sweep)}")
     base = get_preset(preset)
-    epochs = given.get("epochs") or (SWEEP_EPOCHS if preset == "baseline" else base.epochs)
+    epochs = given["epochs"] if "epochs" in given else base.epochs
     # Runs train the same fixed number of epochs unless --patience asks for early stopping.
     base = base.with_changes(**{**given, "epochs": epochs, "patience": given.get("patience", epochs)})
     if base.valid_fraction == 0:
@@ -52,8 +53,8 @@ def plan_sweeps(name: str, values_text: str | None, preset: str, options: dict) 
               for sweep in sweeps}
     for sweep in sweeps:
         for value in values[sweep.name]:
-            base.with_changes(**{sweep.field: value})  # a UsageError for a value that cannot train
-    return SweepPlan(sweeps, values, base)
+            base.with_changes(**sweep.changes(value, given))  # a UsageError for a value that cannot train
+    return SweepPlan(sweeps, values, base, given)
 
 
 def _example(sweep: Sweep) -> str:
@@ -71,10 +72,24 @@ def parse_values(field: str, text: str) -> tuple:
     return tuple(parse_value(field, item) for item in items)
 
 
-def parse_shard(text: str | None) -> tuple[int, int]:
-    """`--shard K/N` as (K, N); None is the whole sweep, (1, 1)."""
+def parse_repeats(text: str, max_repeats: int, budget: float | None) -> RaceSettings:
+    """`--repeats auto` (a race) or a whole number, with the race's limits."""
+    if text == "auto":
+        return RaceSettings(None, max_repeats, budget)
+    try:
+        repeats = int(text)
+    except ValueError:
+        raise UsageError(f"--repeats '{text}' is not auto or a whole number; e.g. --repeats auto or --repeats 3") from None
+    return RaceSettings(repeats, max(max_repeats, repeats), budget)
+
+
+def parse_shard(text: str | None, settings: RaceSettings) -> tuple[int, int]:
+    """`--shard K/N` as (K, N); None is the whole sweep, (1, 1). Only with a fixed --repeats."""
     if text is None:
         return (1, 1)
+    if settings.repeats is None:
+        raise UsageError("--shard needs a fixed --repeats N: a race decides its runs as it goes, on one machine; "
+                         "e.g. --repeats 3 --shard 1/2")
     try:
         index, count = (int(part) for part in text.split("/"))
     except ValueError:
@@ -84,28 +99,29 @@ def parse_shard(text: str | None) -> tuple[int, int]:
     return index, count
 
 
-def run_planned(plan: SweepPlan, data_source: str | None, repeats: int, output_dir: Path, force: bool,
+def run_planned(plan: SweepPlan, data_source: str | None, settings: RaceSettings, output_dir: Path, force: bool,
                 shard: tuple[int, int], strategy_name: str, status) -> list[Path]:
-    """Load the data once, check every sweep, then train each; returns the sweep folders."""
-    from mnistcnn.data import load_dataset
+    """Read the data once, check every sweep, then run each; returns the sweep folders."""
+    from mnistcnn.data import read_source
     from mnistcnn.devices import check_devices
     from mnistcnn.distribution import make_strategy
-    from mnistcnn.sweep_runner import check_before_training, run_sweep
+    from mnistcnn.sweep_runner import Splits, SweepRuns, check_before_training, run_sweep
 
     strategy = make_strategy(strategy_name)
     hardware = check_devices()
     status(f"devices: {hardware['device']}")
-    base = plan.base
-    dataset = load_dataset(data_source, base.valid_fraction, base.seed, base.valid_split)
-    base = base.with_changes(valid_split=dataset.valid_split)
-    status(dataset.describe())
-    for sweep in plan.sweeps:
-        check_before_training(sweep, base, plan.values[sweep.name], repeats, output_dir, dataset.record(), force,
-                              shard)
-    command = " ".join(["mnistcnn", *sys.argv[1:]]) if sys.argv[0].endswith("mnistcnn") else ""
-    return [run_sweep(sweep, base, plan.values[sweep.name], repeats, dataset, output_dir, force=force,
-                      hardware=hardware, command=command, shard=shard, strategy=strategy)
+    splits = Splits(read_source(data_source), plan.base.valid_fraction, plan.base.valid_split)
+    first = splits.for_seed(plan.base.seed)
+    base = plan.base.with_changes(valid_split=splits.valid_split)
+    status(f"{first.describe()} (repeat k draws its own split with seed {base.seed}+k)")
+    runs = [SweepRuns(sweep, base, plan.values[sweep.name], plan.given, Path(output_dir) / sweep.name, splits)
             for sweep in plan.sweeps]
+    for sweep_runs in runs:
+        check_before_training(sweep_runs, settings, force)
+    command = " ".join(["mnistcnn", *sys.argv[1:]]) if sys.argv[0].endswith("mnistcnn") else ""
+    return [run_sweep(sweep_runs, settings, output_dir, force=force, hardware=hardware, command=command,
+                      shard=shard, strategy=strategy)
+            for sweep_runs in runs]
 
 
 def list_text() -> str:

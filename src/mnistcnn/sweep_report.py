@@ -1,34 +1,155 @@
-"""A sweep's summary, plots and README, drawn only from the files its runs saved.
+"""A sweep's comparison, summary, plots and README, drawn only from the files its runs saved.
 
-`mnistcnn plot experiments/NAME` calls `write_sweep_report` without TensorFlow.
+`mnistcnn plot experiments/NAME` redoes every comparison from the saved predictions
+(paired.py), so it gives the same labels as the sweep did, without training. Only the
+runs of the sweep's own plan count; any other finished run in its folder is named, never
+averaged in.
 """
 
-import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from mnistcnn.errors import InputError
-from mnistcnn.files import atomic_write_text, read_csv_columns, write_csv
-from mnistcnn.records import RunRecord, read_sweep_run
-from mnistcnn.statistics import format_interval, wilson_interval
-
-SUMMARY_COLUMNS = ("best_valid_accuracy", "final_valid_accuracy", "final_valid_loss",
-                   "test_accuracy", "epochs", "seconds", "parameters")
+from mnistcnn.config import Config
+from mnistcnn.files import atomic_write_text, write_csv
+from mnistcnn.paired import TIE_POINTS, Comparison, compare_all
+from mnistcnn.race import RaceSettings, next_round
+from mnistcnn.sweep_runs import FinishedRun, is_finished, kept_weights, planned_runs, read_finished, sweep_info, RUN_FORMAT
 
 
-def read_runs(sweep_dir: Path) -> dict:
-    """Complete runs grouped by value: {value: [{"record", "history", "folder"}, ...]}."""
-    runs = {}
-    for metrics_path in sorted(Path(sweep_dir).glob("*/seed-*/metrics.json")):
-        history_path = metrics_path.with_name("history.csv")
-        if not history_path.is_file():
-            continue
-        record = read_sweep_run(metrics_path.parent)
-        runs.setdefault(record.provenance["value"], []).append(
-            {"record": record, "history": read_csv_columns(history_path), "folder": metrics_path.parent}
-        )
-    return runs
+@dataclass(frozen=True)
+class SweepResults:
+    info: dict
+    runs: dict  # value -> {repeat: FinishedRun}, the plan's finished runs, in the sweep's order
+    stale: list  # folders of finished runs that are not the plan's
+    leader: object
+    comparisons: dict  # value -> Comparison with the leader
+    stopped: str | None  # why the race stopped, or None while it goes on
+
+    def row_of(self, value) -> dict:
+        """One value's figures: repeats, errors, the comparison and the run means."""
+        finished = self.runs[value]
+        records = [run.record for run in finished.values()]
+        errors = sum(run.outcome.errors for run in finished.values())
+        images = sum(len(run.outcome.index) for run in finished.values())
+        row = {"value": value, "repeats": len(finished), "errors": errors, "images": images,
+               "error_rate": 100.0 * errors / images if images else float("nan")}
+        comparison = self.comparisons.get(value)
+        if comparison is None:
+            row.update(verdict="leader", label="leader", decided=True, difference=0, low=0.0, high=0.0,
+                       p_beats_leader=float("nan"), sign_test_p=float("nan"), compared_images=images,
+                       only_value=0, only_leader=0)
+        else:
+            row.update(verdict=comparison.verdict, label=comparison.label(), decided=comparison.decided,
+                       difference=comparison.difference, low=comparison.low, high=comparison.high,
+                       p_beats_leader=comparison.p_beats_leader, sign_test_p=comparison.sign_test_p,
+                       compared_images=comparison.images, only_value=comparison.only_value,
+                       only_leader=comparison.only_leader)
+        for column, figure in (("valid_accuracy", "final_valid_accuracy"), ("best_valid_accuracy", "best_valid_accuracy"),
+                               ("test_accuracy", "test_accuracy"), ("seconds", "seconds"), ("parameters", "parameters")):
+            numbers = [record.sweep_figures()[figure] for record in records]
+            row[column] = float(np.mean([np.nan if n is None else n for n in numbers]))
+        return row
+
+    def rows(self) -> list[dict]:
+        return [self.row_of(value) for value in self.runs]
+
+
+def _is_plans_run(run, finished: FinishedRun) -> bool:
+    """The finished run is the one the plan asks for: its config, kept weights and format."""
+    saved = finished.record
+    return (Config.from_dict(saved.config) == run.config and saved.provenance.get("run_format") == RUN_FORMAT
+            and saved.provenance.get("weights") == kept_weights(run.config))
+
+
+def read_results(sweep_dir: Path) -> SweepResults:
+    """The sweep's plan, its finished runs, and every comparison redone from the predictions.
+
+    Raises:
+        InputError: not a sweep folder, or no finished run of its plan yet.
+        ValueError: two runs of one repeat saw different validation images.
+    """
+    from mnistcnn.errors import InputError
+
+    sweep_dir = Path(sweep_dir)
+    info = sweep_info(sweep_dir)
+    runs, counted = {}, set()
+    for value, planned in planned_runs(sweep_dir, info).items():
+        for run in planned:
+            if not is_finished(run.folder):
+                continue
+            finished = read_finished(run)
+            if _is_plans_run(run, finished):
+                runs.setdefault(value, {})[run.repeat] = finished
+                counted.add(run.folder.resolve())
+    stale = [folder.parent for folder in sorted(sweep_dir.glob("*/seed-*/metrics.json"))
+             if folder.parent.resolve() not in counted]
+    if not runs:
+        raise InputError(f"{sweep_dir} has no complete runs of its plan yet; run `mnistcnn sweep {info['name']}`")
+    outcomes = {value: {repeat: run.outcome for repeat, run in finished.items()} for value, finished in runs.items()}
+    leader, comparisons = compare_all(outcomes) if len(runs) > 1 else (next(iter(runs)), {})
+    race = info.get("race", {})
+    settings = RaceSettings(race.get("repeats"), race.get("max_repeats", 2), race.get("budget_minutes"))
+    seconds = sum(run.record.training_seconds or 0.0 for finished in runs.values() for run in finished.values())
+    state = next_round(list(info["values"]), outcomes, settings, seconds)
+    return SweepResults(info, runs, stale, leader, comparisons, state.stopped)
+
+
+SUMMARY_COLUMNS = ("value", "repeats", "errors", "images", "error_rate", "verdict", "label", "decided",
+                   "difference", "low", "high", "compared_images", "only_value", "only_leader", "p_beats_leader",
+                   "sign_test_p", "valid_accuracy", "best_valid_accuracy", "test_accuracy", "seconds", "parameters")
+
+
+def _format(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def write_sweep_report(sweep_dir: Path) -> list[Path]:
+    """Write summary.csv, accuracy.png, loss.png, difference.png and README.md from the saved runs."""
+    from mnistcnn import plots
+
+    sweep_dir = Path(sweep_dir)
+    results = read_results(sweep_dir)
+    rows = results.rows()
+    write_csv(sweep_dir / "summary.csv", [list(SUMMARY_COLUMNS)] + [[_format(row[key]) for key in SUMMARY_COLUMNS]
+                                                                     for row in rows])
+    written = [sweep_dir / "summary.csv"]
+    info = results.info
+    for metric in ("accuracy", "loss"):
+        curves = {
+            str(value): {
+                "train": _mean_std([run.history[metric] for run in finished.values()]),
+                "valid": _mean_std([run.history[f"val_{metric}"] for run in finished.values()]),
+            }
+            for value, finished in results.runs.items()
+        }
+        title = f"{info['label']} ({info['base_config']['architecture']}): {metric} over epochs"
+        written.append(plots.plot_curves(curves, metric, title, sweep_dir / f"{metric}.png"))
+    written.append(plots.plot_differences(
+        [{"label": str(row["value"]), "difference": _points(row, row["difference"]), "low": _points(row, row["low"]),
+          "high": _points(row, row["high"]), "kind": _kind(row)} for row in rows],
+        TIE_POINTS, f"{info['label']}: validation error against the leader, {results.leader}",
+        sweep_dir / "difference.png"))
+    atomic_write_text(sweep_dir / "README.md", sweep_readme(results, rows))
+    written.append(sweep_dir / "README.md")
+    written.append(write_tensorboard_logs(results))
+    return written
+
+
+def _points(row: dict, errors: float) -> float:
+    return 100.0 * errors / row["compared_images"] if row["compared_images"] else float("nan")
+
+
+def _kind(row: dict) -> str:
+    """leader, decided (worse or better), tie (within the threshold) or open (not decided yet)."""
+    if row["verdict"] == "leader":
+        return "leader"
+    if row["verdict"] != "tie":
+        return "decided"
+    return "tie" if row["decided"] else "open"
 
 
 def _mean_std(series: list[list[float]]) -> tuple[list, list | None]:
@@ -39,160 +160,72 @@ def _mean_std(series: list[list[float]]) -> tuple[list, list | None]:
     return stacked.mean(axis=0).tolist(), std
 
 
-def valid_images(record: RunRecord) -> int:
-    """How many validation images a run was scored on."""
-    return record.data.valid if record.data else 0
-
-
-def summarise(runs: dict) -> list[dict]:
-    """Each value's mean and spread of every summary column, and the 95% interval of its
-    mean final validation accuracy. A sweep's seeds share one validation split, so the
-    interval counts its images once: repeats steady the mean, they add no new images."""
-    rows = []
-    for value, group in runs.items():
-        row = {"value": value, "repeats": len(group)}
-        for column in SUMMARY_COLUMNS:
-            numbers = np.array([run["record"].sweep_figures()[column] for run in group], dtype=float)
-            row[f"{column}_mean"] = float(numbers.mean())
-            row[f"{column}_std"] = float(numbers.std())
-        count = min(valid_images(run["record"]) for run in group)
-        correct = round(row["final_valid_accuracy_mean"] * count)
-        row["final_valid_accuracy_low"], row["final_valid_accuracy_high"] = wilson_interval(correct, count)
-        rows.append(row)
-    return rows
-
-
-def _ordered(runs: dict, declared: list) -> dict:
-    order = [value for value in declared if value in runs] + [v for v in runs if v not in declared]
-    return {value: runs[value] for value in order}
-
-
-def write_sweep_report(sweep_dir: Path) -> list[Path]:
-    """Write summary.csv, accuracy.png, loss.png and README.md from the saved runs."""
-    from mnistcnn import plots
-
-    sweep_dir = Path(sweep_dir)
-    try:
-        info = json.loads((sweep_dir / "sweep.json").read_text())
-    except (OSError, ValueError):
-        raise InputError(f"{sweep_dir} has no readable sweep.json; pass a folder made by `mnistcnn sweep`") from None
-    runs = _ordered(read_runs(sweep_dir), info["values"])
-    if not runs:
-        raise InputError(f"{sweep_dir} has no complete runs yet; run `mnistcnn sweep {info['name']}`")
-    rows = summarise(runs)
-    header = ["value", "repeats"] + [f"{c}_{s}" for c in SUMMARY_COLUMNS for s in ("mean", "std")] + [
-        "final_valid_accuracy_low", "final_valid_accuracy_high"]
-    write_csv(sweep_dir / "summary.csv", [header] + [[_format(row[key]) for key in header] for row in rows])
-
-    written = [sweep_dir / "summary.csv"]
-    for metric in ("accuracy", "loss"):
-        curves = {
-            str(value): {
-                "train": _mean_std([run["history"][metric] for run in group]),
-                "valid": _mean_std([run["history"][f"val_{metric}"] for run in group]),
-            }
-            for value, group in runs.items()
-        }
-        title = f"{info['label']} ({info['base_config']['architecture']}): {metric} over epochs"
-        written.append(plots.plot_curves(curves, metric, title, sweep_dir / f"{metric}.png"))
-    atomic_write_text(sweep_dir / "README.md", sweep_readme(info, rows))
-    written.append(sweep_dir / "README.md")
-    written.append(write_tensorboard_logs(runs))
-    return written
-
-
-def write_tensorboard_logs(runs: dict) -> str:
-    """Each run's TensorBoard folder, HParams session included (see tensorboard_logs.py)."""
-    from mnistcnn.config import Config
+def write_tensorboard_logs(results: SweepResults) -> str:
+    """Each run's TensorBoard folder, HParams session included (see tensorboard_logs.py).
+    A finished run never changes, so a folder already written is left as it is: redrawing
+    a sweep leaves its event files, names and all, untouched."""
     from mnistcnn.tensorboard_logs import LOG_FOLDER, write_run_logs
 
-    count = 0
-    for group in runs.values():
-        for run in group:
-            record = run["record"]
-            write_run_logs(run["folder"] / LOG_FOLDER, run["history"], Config.from_dict(record.config),
+    written = 0
+    for finished in results.runs.values():
+        for run in finished.values():
+            if (run.run.folder / LOG_FOLDER).is_dir():
+                continue
+            record = run.record
+            write_run_logs(run.run.folder / LOG_FOLDER, run.history, Config.from_dict(record.config),
                            record.data.train if record.data else 0, record.sweep_figures())
-            count += 1
-    return f"{LOG_FOLDER}/ in each of {count} run folders"
+            written += 1
+    return f"{LOG_FOLDER}/ in {written} new run folder{'s' if written != 1 else ''}"
 
 
-def _mean_and_spread(row: dict, column: str) -> str:
-    """'0.9890 ± 0.0004' over several seeds, '0.9890' for one, or 'n/a' where the data had no
-    such split (Kaggle's train.csv)."""
-    mean, std = row[f"{column}_mean"], row[f"{column}_std"]
-    if np.isnan(mean):
-        return "n/a"
-    return f"{mean:.4f} ± {std:.4f}" if row["repeats"] > 1 else f"{mean:.4f}"
-
-
-def _interval(row: dict) -> str:
-    return format_interval((row["final_valid_accuracy_low"], row["final_valid_accuracy_high"]))
-
-
-def winner_and_ties(rows: list[dict]) -> tuple[dict, list[dict]]:
-    """The winner by mean best validation accuracy, and the other values whose final
-    validation interval overlaps the winner's: at this size the sweep cannot tell them apart."""
-    winner = max(rows, key=lambda row: row["best_valid_accuracy_mean"])
-    ties = [row for row in rows if row is not winner
-            and row["final_valid_accuracy_high"] >= winner["final_valid_accuracy_low"]
-            and row["final_valid_accuracy_low"] <= winner["final_valid_accuracy_high"]]
-    return winner, ties
-
-
-def _winner_sentence(rows: list[dict]) -> str:
-    winner, ties = winner_and_ties(rows)
-    sentence = (f"Winner by mean best validation accuracy: **{winner['value']}** "
-                f"({winner['best_valid_accuracy_mean']:.4f}). ")
+def verdict_sentence(results: SweepResults, rows: list[dict]) -> str:
+    """What the sweep decided, in words: the leader, the values decided against it, the ties."""
+    leader = next(row for row in rows if row["verdict"] == "leader")
+    sentence = (f"Leader: **{leader['value']}** ({leader['errors']} validation errors in {leader['images']} images "
+                f"over {leader['repeats']} repeat{'s' if leader['repeats'] != 1 else ''}, "
+                f"{leader['error_rate']:.2f}%).")
+    decided = [row for row in rows if _kind(row) == "decided"]
+    ties = [row for row in rows if _kind(row) in ("tie", "open")]
+    if decided:
+        sentence += " Decided: " + "; ".join(f"{row['value']} {row['label']}" for row in decided) + "."
     if ties:
-        sentence += (f"Within its 95% interval of final validation accuracy: {', '.join(str(row['value']) for row in ties)}, "
-                     "so this sweep cannot tell them apart. ")
-    return sentence + "Test accuracy is reported, never used to choose."
+        sentence += " " + "; ".join(f"{row['value']}: {row['label']}" + ("" if row["decided"] else " (not decided)")
+                                    for row in ties) + "."
+    return sentence + " Differences are in points of validation error; test accuracy is reported, never used to choose."
 
 
-def summary_text(sweep_dir: Path) -> str:
-    """What `mnistcnn sweep` prints when a sweep is done: its table and its winner."""
-    sweep_dir = Path(sweep_dir)
-    info = json.loads((sweep_dir / "sweep.json").read_text())
-    rows = summarise(_ordered(read_runs(sweep_dir), info["values"]))
-    width = max(len(str(row["value"])) for row in rows) + 2
-    lines = [f"{info['name']}: results in {sweep_dir}",
-             f"{'value':{width}}runs  final valid acc   95% interval        test acc"]
-    for row in rows:
-        lines.append(f"{str(row['value']):{width}}{row['repeats']:<6}{_mean_and_spread(row, 'final_valid_accuracy'):18}"
-                     f"{_interval(row):20}{_mean_and_spread(row, 'test_accuracy')}")
-    return "\n".join(lines + [_winner_sentence(rows).replace("**", "")])
+def _probability(value: float) -> str:
+    return "" if np.isnan(value) else f"{value:.2f}"
 
 
-def _format(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
-
-
-def sweep_readme(info: dict, rows: list[dict]) -> str:
-    """A table of the results and the winner, chosen by validation accuracy, never test."""
-    total_seconds = sum(row["seconds_mean"] * row["repeats"] for row in rows)
+def sweep_readme(results: SweepResults, rows: list[dict]) -> str:
+    info = results.info
+    hardware = info.get("hardware", {})
+    total_seconds = sum(run.record.training_seconds or 0.0 for finished in results.runs.values()
+                        for run in finished.values() if "copied_from" not in run.record.provenance)
     lines = [
         f"# Sweep: {info['label']} (`{info['field']}`)",
         "",
-        _winner_sentence(rows),
+        verdict_sentence(results, rows),
         "",
-        "| value | runs | best valid acc | final valid acc | its 95% interval | final valid loss "
-        "| test acc | epochs | s/run | parameters |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| value | repeats | valid errors | error % | against the leader | P(beats leader) | sign test p "
+        "| valid acc | test acc | s/run | parameters |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in rows:
         lines.append(
-            f"| {row['value']} | {row['repeats']} "
-            f"| {_mean_and_spread(row, 'best_valid_accuracy')} "
-            f"| {_mean_and_spread(row, 'final_valid_accuracy')} | {_interval(row)} "
-            f"| {row['final_valid_loss_mean']:.4f} "
-            f"| {_mean_and_spread(row, 'test_accuracy')} "
-            f"| {row['epochs_mean']:.0f} | {row['seconds_mean']:.0f} | {row['parameters_mean']:.0f} |"
-        )
-    hardware = info.get("hardware", {})
+            f"| {row['value']} | {row['repeats']} | {row['errors']} / {row['images']} | {row['error_rate']:.2f} "
+            f"| {row['label']}{'' if row['decided'] else ' (not decided)'} | {_probability(row['p_beats_leader'])} "
+            f"| {_probability(row['sign_test_p'])} | {row['valid_accuracy']:.4f} "
+            f"| {'n/a' if np.isnan(row['test_accuracy']) else format(row['test_accuracy'], '.4f')} "
+            f"| {row['seconds']:.0f} | {row['parameters']:.0f} |")
+    lines += ["", f"The race: {results.stopped or 'still going: rerun the command to go on'}."]
+    if results.stale:
+        lines += ["", "Not counted (finished runs of another plan): "
+                  + ", ".join(str(folder.relative_to(Path(folder).parents[1])) for folder in results.stale) + "."]
     lines += [
         "",
+        "![difference from the leader](difference.png)",
         "![accuracy](accuracy.png)",
         "![loss](loss.png)",
         "",
@@ -202,3 +235,26 @@ def sweep_readme(info: dict, rows: list[dict]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def summary_text(sweep_dir: Path) -> str:
+    """What `mnistcnn sweep` prints when a sweep is done: its table and what it decided."""
+    results = read_results(sweep_dir)
+    rows = results.rows()
+    width = max(len("value"), *(len(str(row["value"])) for row in rows)) + 2
+    lines = [f"{results.info['name']}: results in {sweep_dir}",
+             f"{'value':{width}}repeats  error %  against the leader"]
+    for row in rows:
+        words = "leader" if row["verdict"] == "leader" else (
+            f"{'decided: ' if row['decided'] else 'not decided: '}{row['label']}")
+        lines.append(f"{str(row['value']):{width}}{row['repeats']:<9}{row['error_rate']:<9.2f}{words}")
+    lines.append(f"The race: {results.stopped or 'still going: rerun the command to go on'}.")
+    if results.stale:
+        lines.append(f"Not counted: {len(results.stale)} finished run(s) of another plan (see README.md).")
+    return "\n".join(lines)
+
+
+def comparisons_of(sweep_dir: Path) -> tuple[dict, object, dict[object, Comparison]]:
+    """(sweep.json, leader, comparisons) for `train-final --from-sweeps`."""
+    results = read_results(sweep_dir)
+    return results.info, results.leader, results.comparisons

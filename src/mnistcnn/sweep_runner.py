@@ -1,100 +1,102 @@
-"""The one sweep runner: trains every value (and seed) of a sweep through `train()`.
+"""The one sweep runner: trains the runs the race asks for (race.py) through `train()`.
 
-Each run is a folder `SWEEP/VALUE/seed-N/` with `config.json` (written first),
-`history.csv` (renamed into place when training ends) and `metrics.json` (written
-last: its presence means the run is complete). A rerun skips complete runs whose
-config and data match and redoes unfinished ones, so an interrupted sweep resumes; a
-finished run with other settings is kept, and the sweep refused, unless `force`. One
-lock file per sweep keeps two processes from writing the same sweep.
+Repeat k of every value trains with seed k on validation split k (drawn with seed k),
+so the values of one repeat are judged on the same images and the images change from
+repeat to repeat. Each run is a folder (see sweep_runs.py); a rerun skips finished
+runs of the same plan, redoes unfinished ones and refuses, unless `force`, to replace a
+finished run made with other settings. A run another sweep of the same output folder
+already made with an identical config, data and split (the defaults' run, shared by
+every sweep) is copied, not trained again. One lock file per sweep keeps two processes
+from writing the same sweep.
 """
 
 import json
-from datetime import datetime, timezone
 import shutil
 from contextlib import contextmanager
-from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from mnistcnn.config import Config
 from mnistcnn.errors import UsageError
-from mnistcnn.records import DataRecord, RunRecord, read_sweep_run
-from mnistcnn.status import say
 from mnistcnn.files import atomic_write_text
+from mnistcnn.race import RaceSettings, next_round
+from mnistcnn.records import RunRecord, read_sweep_run
+from mnistcnn.status import say
+from mnistcnn.sweep_runs import (Run, differences, identity, is_finished, plan_run, read_finished,
+                                 refuse_conflicts, saved_identity, split_fingerprint, write_predictions)
 from mnistcnn.sweeps import Sweep
 
 
-@dataclass(frozen=True)
-class Run:
-    value: object
-    config: Config
-    folder: Path
+class Splits:
+    """The data split for each repeat's seed, made once from one read of the source."""
 
-    def differences(self, data: DataRecord) -> list[str] | None:
-        """How a finished run in this folder differs from this one: None if none finished,
-        [] if it matches (so it can be skipped), else the differing settings.
+    def __init__(self, source, valid_fraction: float, valid_split: str):
+        self.source, self.valid_fraction = source, valid_fraction
+        self.valid_split = source.split_kind(valid_split)
+        self._made = {}
 
-        Configs compare with defaults filled in, so a run saved before a field was added
-        still matches; the data compares by source and split sizes, not by where it lay.
-        """
-        try:
-            record = read_sweep_run(self.folder)
-            saved = Config.from_dict(record.config)
-        except (OSError, ValueError, KeyError, TypeError, UsageError):
-            return None
-        changed = [f"{field} {value} (now {getattr(self.config, field)})"
-                   for field, value in saved.to_dict().items() if getattr(self.config, field) != value]
-        saved_data = record.data
-        if not data.same_data(saved_data):
-            changed.append(f"data {saved_data.summary() if saved_data else 'unknown'} (now {data.summary()})")
-        return changed
+    def for_seed(self, seed: int):
+        from mnistcnn.data import split_source
+
+        if seed not in self._made:
+            self._made[seed] = split_source(self.source, self.valid_fraction, seed, self.valid_split)
+        return self._made[seed]
+
+    def identity(self, run: Run) -> dict:
+        dataset = self.for_seed(run.config.seed)
+        return identity(run.config, dataset.record(), split_fingerprint(dataset.valid_index))
 
 
-def plan_runs(sweep: Sweep, base: Config, values, repeats: int, sweep_dir: Path,
-              shard: tuple[int, int] = (1, 1)) -> list[Run]:
-    """Every (value, seed) of the sweep, each with its config and folder; with `shard=(K, N)`
-    only the K-th of every N."""
-    if repeats < 1:
-        raise UsageError(f"--repeats must be >= 1, got {repeats}")
-    runs = []
-    for value in values:
-        for repeat in range(repeats):
-            config = base.with_changes(**{sweep.field: value, "seed": base.seed + repeat})
-            runs.append(Run(value, config, sweep_dir / str(value) / f"seed-{config.seed}"))
-    shard_index, shard_count = shard
-    return runs[shard_index - 1::shard_count]
+class SweepRuns:
+    """A sweep's plan: the run of each (value, repeat), and which of them are finished."""
+
+    def __init__(self, sweep: Sweep, base: Config, values, given: dict, sweep_dir: Path, splits: Splits):
+        self.sweep, self.base, self.values, self.sweep_dir, self.splits = sweep, base, list(values), sweep_dir, splits
+        self.changes = {value: sweep.changes(value, given) for value in self.values}
+
+    def run(self, value, repeat: int) -> Run:
+        return plan_run(self.sweep_dir, self.base, self.changes[value], value, repeat)
+
+    def is_done(self, run: Run) -> bool:
+        return differences(run, self.splits.identity(run)) == []
+
+    def outcomes(self, most: int) -> tuple[dict, float]:
+        """({value: {repeat: RepeatOutcome}} of the finished runs of this plan, their training seconds)."""
+        outcomes, seconds = {}, 0.0
+        for value in self.values:
+            outcomes[value] = {}
+            for repeat in range(most):
+                run = self.run(value, repeat)
+                if is_finished(run.folder) and self.is_done(run):
+                    finished = read_finished(run)
+                    outcomes[value][repeat] = finished.outcome
+                    seconds += finished.record.training_seconds or 0.0
+        return outcomes, seconds
+
+    def conflicts(self, most: int) -> dict:
+        """{folder: differences} of finished runs in the plan's folders made with other settings."""
+        found = {}
+        for value in self.values:
+            for repeat in range(most):
+                run = self.run(value, repeat)
+                changed = differences(run, self.splits.identity(run))
+                if changed:
+                    found[run.folder] = changed
+        return found
 
 
-def refuse_conflicts(runs: list[Run], data: DataRecord, force: bool) -> dict:
-    """Refuse to replace finished runs made with other settings, unless `force`.
-
-    Returns:
-        Each run folder's differences (see `Run.differences`).
-    """
-    states = {run.folder: run.differences(data) for run in runs}
-    conflicts = [run for run in runs if states[run.folder]]
-    if conflicts and not force:
-        first = conflicts[0]
-        raise UsageError(
-            f"{first.folder} holds a finished run with other settings: {', '.join(states[first.folder])}; "
-            "rerun with the same settings to resume, pass another --output-dir, or --force to replace "
-            + ("it" if len(conflicts) == 1 else f"all {len(conflicts)} such runs")
-        )
-    return states
-
-
-def check_before_training(sweep: Sweep, base: Config, values, repeats: int, output_dir: Path, data: DataRecord,
-                          force: bool = False, shard: tuple[int, int] = (1, 1)) -> None:
+def check_before_training(runs: SweepRuns, settings: RaceSettings, force: bool) -> None:
     """What would stop a sweep part-way, checked before its first minute of training: a field
     the architecture lacks, a value whose network does not fit 28x28, finished runs with other
     settings. `mnistcnn sweep all` checks every sweep so, before training any."""
     from mnistcnn.models import build_model
     from mnistcnn.runtime import import_keras
 
-    check_architecture_uses(sweep, base.architecture)
-    for value in values:
-        build_model(base.with_changes(**{sweep.field: value}))  # a UsageError for impossible geometry
+    check_architecture_uses(runs.sweep, runs.base.architecture)
+    for value in runs.values:
+        build_model(runs.base.with_changes(**runs.changes[value]))  # a UsageError for impossible geometry
     import_keras().backend.clear_session()
-    refuse_conflicts(plan_runs(sweep, base, values, repeats, Path(output_dir) / sweep.name, shard), data, force)
+    refuse_conflicts(runs.conflicts(settings.repeats or settings.max_repeats), force)
 
 
 def check_architecture_uses(sweep: Sweep, architecture: str) -> None:
@@ -135,43 +137,44 @@ def sweep_lock(sweep_dir: Path):
         lock.release()
 
 
-class Progress:
-    """Prints which run of how many, epoch progress and an estimate of the time left."""
-
-    def __init__(self, sweep_name: str, runs: list[Run]):
-        self.sweep_name = sweep_name
-        self.epochs_left = sum(run.config.epochs for run in runs)
-        self.total_runs, self.run_index = len(runs), 0
-        self.seconds_spent, self.epochs_done = 0.0, 0
-
-    def start_run(self, run: Run) -> None:
-        self.run_index += 1
-        self.current = run
-
-    def epoch_done(self, epoch: int, logs: dict) -> None:
-        self.epochs_done += 1
-        self.epochs_left -= 1
-        self.seconds_spent += logs.get("seconds", 0.0)
-        left = self.epochs_left * self.seconds_spent / self.epochs_done
-        say(
-            f"{self.sweep_name} run {self.run_index}/{self.total_runs} "
-            f"({self.current.value}, seed {self.current.config.seed}) epoch {epoch + 1}/"
-            f"{self.current.config.epochs}: val_accuracy {logs.get('val_accuracy', 0):.4f}, "
-            f"about {_duration(left)} left"
-        )
-
-    def run_finished_early(self, run: Run, epochs_run: int) -> None:
-        self.epochs_left -= run.config.epochs - epochs_run
-
-
 def _duration(seconds: float) -> str:
     minutes, seconds = divmod(int(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{seconds:02d}s"
 
 
-def execute_run(run: Run, dataset, progress: Progress, hardware: dict, strategy=None) -> RunRecord:
-    """Train one run into its folder and return its record."""
+def find_twin(run: Run, wanted: dict, output_dir: Path) -> Path | None:
+    """A finished run of another sweep in `output_dir` that is this very run (same config,
+    data, split and kept weights): the defaults' run, which every sweep holds."""
+    for folder in sorted(Path(output_dir).glob(f"*/*/{run.folder.name}")):
+        if folder == run.folder or not is_finished(folder):
+            continue
+        try:
+            if saved_identity(read_sweep_run(folder)) == wanted:
+                return folder
+        except (OSError, ValueError, KeyError, TypeError, UsageError):
+            continue
+    return None
+
+
+def copy_twin(run: Run, twin: Path) -> None:
+    """Copy a twin's files into the run's folder, its record naming this sweep's value and
+    where it was made; metrics.json last, so a copy cut short is redone."""
+    if run.folder.exists():
+        shutil.rmtree(run.folder)
+    run.folder.mkdir(parents=True)
+    for name in ("config.json", "history.csv", "predictions.npz"):
+        shutil.copy2(twin / name, run.folder / name)
+    record = read_sweep_run(twin)
+    copied_from = "/".join(twin.parts[-3:])  # SWEEP/VALUE/seed-N
+    provenance = {**record.provenance, "value": run.value, "copied_from": copied_from}
+    saved = RunRecord(**{**record.__dict__, "provenance": provenance})
+    atomic_write_text(run.folder / "metrics.json", json.dumps(saved.to_json(), indent=2) + "\n")
+
+
+def execute_run(run: Run, dataset, wanted: dict, say_epoch, hardware: dict, strategy=None) -> RunRecord:
+    """Train one run into its folder: validation predictions and both splits' figures from
+    the weights the run keeps."""
     from mnistcnn.evaluation import evaluate
     from mnistcnn.runtime import import_keras
     from mnistcnn.training import train
@@ -182,65 +185,107 @@ def execute_run(run: Run, dataset, progress: Progress, hardware: dict, strategy=
     run.folder.mkdir(parents=True)
     atomic_write_text(run.folder / "config.json", run.config.to_json() + "\n")
 
-    reporter = keras.callbacks.LambdaCallback(on_epoch_end=progress.epoch_done)
+    reporter = keras.callbacks.LambdaCallback(on_epoch_end=say_epoch)
     result = train(run.config, dataset, history_path=run.folder / "history.csv",
                    callbacks=(reporter,), verbose=0, strategy=strategy)
-    progress.run_finished_early(run, result.epochs_run)
     # Kaggle's train.csv has no test split: the record then has none, shown as n/a.
-    measured, _ = evaluate(result.model, dataset, splits=("test",))
-    history = result.history
-    # The validation figures of a sweep are its training curve's: the last epoch's, and the best.
-    valid = {"n": len(dataset.y_valid), "accuracy": history["val_accuracy"][-1], "loss": history["val_loss"][-1],
-             "best_accuracy": max(history["val_accuracy"])}
+    measured, probabilities = evaluate(result.model, dataset, splits=("valid", "test"))
+    predicted = probabilities["valid"].argmax(axis=1)
+    write_predictions(run.folder, dataset.valid_index, dataset.y_valid, predicted, dataset.valid_writer)
+    # The curve's best validation accuracy is shown beside the kept weights' own.
+    measured["valid"] = {**measured["valid"], "errors": int((predicted != dataset.y_valid).sum()),
+                         "best_accuracy": max(result.history["val_accuracy"])}
     record = RunRecord(
-        config=run.config.to_dict(), data=dataset.record(), metrics={"valid": valid, **measured},
+        config=run.config.to_dict(), data=dataset.record(), metrics=measured,
         epochs_run=result.epochs_run, best_epoch=result.best_epoch, training_seconds=round(result.seconds, 2),
         precision=result.precision,
-        provenance={"value": run.value, "parameters": int(result.model.count_params()),
+        provenance={"value": run.value, "repeat": run.repeat, "run_format": wanted["run_format"],
+                    "split": wanted["split"], "weights": wanted["weights"],
+                    "parameters": int(result.model.count_params()),
                     "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), **hardware})
     atomic_write_text(run.folder / "metrics.json", json.dumps(record.to_json(), indent=2) + "\n")
     return record
 
 
-def run_sweep(sweep: Sweep, base: Config, values, repeats: int, dataset, output_dir: Path,
-              force: bool = False, hardware: dict | None = None, command: str = "",
-              shard: tuple[int, int] = (1, 1), strategy=None) -> Path:
-    """Run every missing (value, seed) of `sweep`, then write its summary and plots.
+def write_sweep_info(runs: SweepRuns, settings: RaceSettings, command: str, hardware: dict) -> None:
+    sweep = runs.sweep
+    atomic_write_text(runs.sweep_dir / "sweep.json", json.dumps({
+        "name": sweep.name, "field": sweep.field, "label": sweep.label, "values": runs.values,
+        "changes": {str(value): changes for value, changes in runs.changes.items()},
+        "base_config": runs.base.to_dict(),
+        "race": {"repeats": settings.repeats, "max_repeats": settings.max_repeats,
+                 "budget_minutes": settings.budget_minutes},
+        "command": command, "hardware": hardware,
+    }, indent=2) + "\n")
 
-    `shard=(K, N)` runs only the K-th of every N runs, so N machines can share a sweep.
+
+def run_sweep(runs: SweepRuns, settings: RaceSettings, output_dir: Path, force: bool = False,
+              hardware: dict | None = None, command: str = "", shard: tuple[int, int] = (1, 1),
+              strategy=None) -> Path:
+    """Race the sweep's values (or train a fixed number of repeats), then write its summary
+    and plots. `shard=(K, N)` (fixed repeats only) trains the K-th of every N runs, so N
+    machines can share a sweep.
 
     Returns:
         The sweep folder.
     """
     from mnistcnn.sweep_report import write_sweep_report
 
-    check_architecture_uses(sweep, base.architecture)
-    sweep_dir = Path(output_dir) / sweep.name
-    runs = plan_runs(sweep, base, values, repeats, sweep_dir, shard)
-    with sweep_lock(sweep_dir):
-        states = refuse_conflicts(runs, dataset.record(), force)
-        to_do = [run for run in runs if force or states[run.folder] != []]
-        # The command and machine that made the results: a rerun that trains nothing
-        # leaves them as they were.
-        if to_do or not (sweep_dir / "sweep.json").is_file():
-            atomic_write_text(sweep_dir / "sweep.json", json.dumps({
-                "name": sweep.name, "field": sweep.field, "label": sweep.label,
-                "values": list(values), "repeats": repeats, "base_config": base.to_dict(),
-                "command": command, "hardware": hardware or {},
-            }, indent=2) + "\n")
-        done_before = len(runs) - len(to_do)
-        say(f"{sweep.name}: {len(runs)} runs, {done_before} already complete, {len(to_do)} to train")
-        progress = Progress(sweep.name, to_do)
+    sweep = runs.sweep
+    check_architecture_uses(sweep, runs.base.architecture)
+    most = settings.repeats or settings.max_repeats
+    with sweep_lock(runs.sweep_dir):
+        refuse_conflicts(runs.conflicts(most), force)
+        if not (runs.sweep_dir / "sweep.json").is_file():
+            write_sweep_info(runs, settings, command, hardware or {})
+        say(f"{sweep.name}: {settings.describe()}")
+        trained = []
         try:
-            for run in to_do:
-                progress.start_run(run)
-                execute_run(run, dataset, progress, {"device": (hardware or {}).get("device", "")}, strategy)
+            while True:
+                outcomes, seconds = runs.outcomes(most)
+                state = next_round(runs.values, outcomes, settings, seconds)
+                pending = [runs.run(value, repeat) for value, repeat in state.to_train]
+                if shard != (1, 1):
+                    everything = [runs.run(value, repeat) for repeat in range(most) for value in runs.values]
+                    mine = set(everything[shard[0] - 1::shard[1]])
+                    pending = [run for run in pending if run in mine]
+                if not pending:
+                    say(f"{sweep.name}: stopped: {state.stopped or 'this shard has trained its runs'}")
+                    break
+                write_sweep_info(runs, settings, command, hardware or {})
+                say(f"{sweep.name}: {len(pending)} run{'s' if len(pending) != 1 else ''} to train: "
+                    + ", ".join(f"{run.value}/seed-{run.config.seed}" for run in pending))
+                for index, run in enumerate(pending, 1):
+                    _train_or_copy(run, runs, output_dir, index, len(pending), hardware or {}, strategy)
+                    trained.append(run)
+                if shard != (1, 1):
+                    break
         except KeyboardInterrupt:
-            # A run is finished when its metrics.json is in place, whenever Ctrl-C came.
-            finished = [run for run in to_do if (run.folder / "metrics.json").is_file()]
-            names = ", ".join(f"{run.value}/seed-{run.config.seed}" for run in finished) or "none"
+            names = ", ".join(f"{run.value}/seed-{run.config.seed}" for run in trained
+                              if is_finished(run.folder)) or "none"
             say(f"\n{sweep.name}: interrupted. Finished this time: {names}. Rerun the same command "
-                "to train only what is missing.")
+                "to resume the race where it stood.")
             raise
-        write_sweep_report(sweep_dir)
-    return sweep_dir
+        write_sweep_report(runs.sweep_dir)
+    return runs.sweep_dir
+
+
+def _train_or_copy(run: Run, runs: SweepRuns, output_dir: Path, index: int, count: int, hardware: dict,
+                   strategy) -> None:
+    wanted = runs.splits.identity(run)
+    twin = find_twin(run, wanted, output_dir)
+    if twin is not None:
+        copy_twin(run, twin)
+        say(f"{runs.sweep.name} run {index}/{count} ({run.value}, seed {run.config.seed}): "
+            f"the same run as {twin}, copied")
+        return
+    started = datetime.now(timezone.utc)
+
+    def say_epoch(epoch: int, logs: dict) -> None:
+        spent = (datetime.now(timezone.utc) - started).total_seconds()
+        say(f"{runs.sweep.name} run {index}/{count} ({run.value}, seed {run.config.seed}) epoch "
+            f"{epoch + 1}/{run.config.epochs}: val_accuracy {logs.get('val_accuracy', 0):.4f}, "
+            f"about {_duration(spent / (epoch + 1) * (run.config.epochs - epoch - 1))} left in this run")
+
+    execute_run(run, runs.splits.for_seed(run.config.seed), wanted, say_epoch,
+                {"device": hardware.get("device", "")}, strategy)

@@ -2,10 +2,11 @@
 
 Adding a sweep is adding one `Sweep(...)` line to SWEEPS: the config field, its default
 values, a label for plots, and a sentence for `mnistcnn sweep list`. The sweep's name
-is its field.
+is its field. `companions` gives a value the other settings it is only fair with (an
+optimizer its usual learning rate); an option given on the command line overrides them.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mnistcnn.config import field_names
 from mnistcnn.errors import UsageError
@@ -19,6 +20,7 @@ class Sweep:
     values: tuple
     label: str
     description: str
+    companions: dict = field(default_factory=dict)  # value -> {other field: its value}
 
     @property
     def name(self) -> str:
@@ -27,6 +29,12 @@ class Sweep:
     def __post_init__(self):
         if self.field not in field_names():
             raise ValueError(f"sweep over unknown config field {self.field}")
+
+    def changes(self, value, given: dict) -> dict:
+        """The config fields a run of `value` sets: the field, and its companions that the
+        command line did not set."""
+        companions = {name: setting for name, setting in self.companions.get(value, {}).items() if name not in given}
+        return {self.field: value, **companions}
 
 
 SWEEPS = (
@@ -41,8 +49,11 @@ SWEEPS = (
           "The learning rate of the optimizer, over three orders of magnitude."),
     Sweep("loss", ("categorical_crossentropy", "mean_squared_error", "categorical_hinge", "kl_divergence",
                    "poisson"), "Loss", "Five losses, all trained on the same one-hot labels."),
+    # Keras's default rates: 0.01 for SGD (plain, and with Nesterov momentum), 0.001 for the
+    # adaptive ones; at 0.001 plain SGD would barely move in a short run.
     Sweep("optimizer", ("sgd", "momentum", "rmsprop", "adam", "adamw", "nadam"), "Optimizer",
-          "Optimizers at their usual learning rate."),
+          "Optimizers at their Keras default learning rate (0.01 for sgd and momentum, 0.001 for the others).",
+          {"sgd": {"learning_rate": 0.01}, "momentum": {"learning_rate": 0.01}}),
     Sweep("pooling", ("max", "average", "none"), "Pooling",
           "Max vs average pooling vs a stride-2 convolution in its place."),
 )
