@@ -140,8 +140,10 @@ def test_experiments_page_shows_sweeps(browser, served_url):
     WebDriverWait(browser, 30).until(
         lambda page: page.execute_script(
             f"const images = document.querySelectorAll('{plots}');"
-            "return images.length === 2 && [...images].every(image => image.complete && image.naturalWidth > 0);"),
+            "return images.length === 3 && [...images].every(image => image.complete && image.naturalWidth > 0);"),
         "the pooling sweep's plots did not load")
-    winner = browser.find_element(By.CSS_SELECTOR, "#sweep-pooling tr.winner td").text
-    assert winner.endswith("★")
+    leader = browser.find_element(By.CSS_SELECTOR, "#sweep-pooling tr.leader").text
+    assert "leader ★" in leader
+    verdicts = browser.find_element(By.CSS_SELECTOR, "#sweep-pooling table").text
+    assert "decided" in verdicts or "tie within ±" in verdicts
     screenshot(browser, "experiments.png")

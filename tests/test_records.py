@@ -32,10 +32,8 @@ def test_every_committed_record_reads():
     paths += sorted((PROJECT_ROOT / "models" / "trials").rglob("*.json"))
     stories = [json.loads(path.read_text()) for path in paths]
     stories = [story for story in stories if "data" in story]
-    committed_sweeps = ("pooling", "learning_rate", "loss", "activation", "kernel_size")
-    runs = [json.loads(path.read_text()) for sweep in committed_sweeps
-            for path in (PROJECT_ROOT / "experiments" / sweep).glob("*/seed-[01]/metrics.json")]
-    assert len(stories) >= 5 and len(runs) >= 40
+    runs = [json.loads(path.read_text()) for path in (PROJECT_ROOT / "experiments").glob("*/*/seed-*/metrics.json")]
+    assert len(stories) >= 5 and len(runs) >= 6
     for record in stories + runs:
         data = DataRecord.from_json(record["data"])
         assert data is not None and data.source == "mnist" and data.test == 10000
@@ -80,15 +78,35 @@ def test_an_ensemble_member_file_of_either_age_reads_the_same():
     assert ensemble.provenance == {"date": "today"} and ensemble.to_json()["members"] == [run]
 
 
-def test_every_committed_sweep_run_reads_as_a_run_record_with_its_figures():
+# A sweep run's metrics.json as sweeps wrote it before RunRecord (the committed pooling sweep
+# of 2026-11, max, seed 0): flat figures and the data as a display line.
+FLAT_SWEEP_RUN = {
+    "value": "max", "seed": 0, "best_valid_accuracy": 0.9895, "final_valid_accuracy": 0.9895,
+    "final_valid_loss": 0.0380, "test_accuracy": 0.991, "test_loss": 0.0268, "epochs": 8, "best_epoch": 8,
+    "seconds": 165.6, "parameters": 225034, "precision": "mixed_bfloat16",
+    "data": "mnist (54000 train / 6000 valid / 10000 test) from ../shared/data/mnist",
+    "device": "CPU: Intel(R) Xeon(R) Processor, 2 cores, no GPU",
+}
+
+
+def test_a_sweep_run_of_the_older_flat_shape_reads_as_a_run_record_with_its_figures(tmp_path):
     from mnistcnn.records import SWEEP_FIGURES, read_sweep_run
 
-    folders = [path.parent for sweep in ("pooling", "learning_rate", "loss", "activation", "kernel_size")
-               for path in (PROJECT_ROOT / "experiments" / sweep).glob("*/seed-*/metrics.json")]
-    assert len(folders) >= 40
+    (tmp_path / "metrics.json").write_text(json.dumps(FLAT_SWEEP_RUN))
+    (tmp_path / "config.json").write_text(json.dumps({"pooling": "max", "seed": 0, "epochs": 8}))
+    record = read_sweep_run(tmp_path)
+    assert record.sweep_figures() == {name: FLAT_SWEEP_RUN[name] for name in SWEEP_FIGURES}
+    assert record.provenance["value"] == "max" and record.config["seed"] == 0
+    assert record.best_epoch == 8 and record.data.test == 10000 and record.data.valid_split == "random"
+
+
+def test_every_committed_sweep_run_reads_as_a_run_record_with_its_figures():
+    from mnistcnn.records import read_sweep_run
+
+    folders = [path.parent for path in (PROJECT_ROOT / "experiments").glob("*/*/seed-*/metrics.json")]
+    assert len(folders) >= 6
     for folder in folders:
-        flat = json.loads((folder / "metrics.json").read_text())  # written before RunRecord
         record = read_sweep_run(folder)
-        assert record.sweep_figures() == {name: flat[name] for name in SWEEP_FIGURES}
-        assert record.provenance["value"] == flat["value"] and record.config["seed"] == flat["seed"]
-        assert record.best_epoch == flat["best_epoch"] and record.data.test == 10000
+        assert record.provenance["run_format"] == 2 and record.data.test == 10000
+        assert record.sweep_figures()["final_valid_accuracy"] == record.metrics["valid"]["accuracy"]
+        assert record.config["seed"] == record.provenance["repeat"] and record.best_epoch == record.epochs_run

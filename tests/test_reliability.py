@@ -97,7 +97,7 @@ def test_sigkill_during_train_final_keeps_the_previous_model(tmp_path, trained_m
 
 
 def test_ctrl_c_during_a_sweep_stops_and_the_rerun_resumes(tmp_path):
-    arguments = ("sweep", "dropout", "--values", "0.0,0.25,0.5", "--epochs", 2, "--data", "sample",
+    arguments = ("sweep", "dropout", "--values", "0.0,0.25,0.5", "--epochs", 2, "--repeats", 1, "--data", "sample",
                  "--output-dir", tmp_path)
     process = mnistcnn(*arguments)
     wait_for(lambda: (tmp_path / "dropout" / "0.0" / "seed-0" / "metrics.json").exists(), process)
@@ -111,12 +111,11 @@ def test_ctrl_c_during_a_sweep_stops_and_the_rerun_resumes(tmp_path):
     rerun = mnistcnn(*arguments)
     _, stderr = rerun.communicate(timeout=TIMEOUT)
     assert rerun.returncode == 0, stderr
-    completed_before = stderr.split("runs, ")[1].split(" already")[0]
-    assert int(completed_before) >= 1 and "0.0, seed 0" not in stderr
+    assert "0.0/seed-0" not in stderr.split("to train: ")[1].splitlines()[0] and "0.0, seed 0" not in stderr
 
 
 def test_sigkill_during_a_sweep_redoes_the_interrupted_value(tmp_path):
-    arguments = ("sweep", "dropout", "--values", "0.0,0.5", "--epochs", 3, "--data", "sample",
+    arguments = ("sweep", "dropout", "--values", "0.0,0.5", "--epochs", 3, "--repeats", 1, "--data", "sample",
                  "--output-dir", tmp_path)
     process = mnistcnn(*arguments)
     partial = tmp_path / "dropout" / "0.0" / "seed-0" / ".history.csv.partial"
@@ -128,13 +127,13 @@ def test_sigkill_during_a_sweep_redoes_the_interrupted_value(tmp_path):
     rerun = mnistcnn(*arguments)
     _, stderr = rerun.communicate(timeout=TIMEOUT)
     assert rerun.returncode == 0, stderr
-    assert "0 already complete, 2 to train" in stderr  # the killed value is redone
+    assert "2 runs to train: 0.0/seed-0, 0.5/seed-0" in stderr  # the killed value is redone
     history = (partial.parent / "history.csv").read_text().splitlines()
     assert len(history) == 1 + 3  # a whole history, not the partial one
 
 
 def test_a_second_sweep_on_the_same_folder_is_refused_and_the_first_goes_on(tmp_path):
-    arguments = ("sweep", "dropout", "--values", "0.0,0.5", "--epochs", 3, "--data", "sample",
+    arguments = ("sweep", "dropout", "--values", "0.0,0.5", "--epochs", 3, "--repeats", 1, "--data", "sample",
                  "--output-dir", tmp_path)
     first = mnistcnn(*arguments)
     try:

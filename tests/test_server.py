@@ -149,9 +149,11 @@ def test_concurrent_requests_get_their_own_answers(client):
 def test_sweeps_and_models_are_listed(client):
     sweeps = client.get("/api/sweeps").json()["sweeps"]
     assert [sweep["name"] for sweep in sweeps] == ["pooling"]
-    assert sweeps[0]["winner"] in {"max", "average", "none"} and len(sweeps[0]["rows"]) == 3
-    plot = client.get("/files/experiments/" + sweeps[0]["plots"]["accuracy"])
-    assert plot.status_code == 200 and plot.content.startswith(b"\x89PNG")
+    assert sweeps[0]["leader"] in {"max", "average", "none"} and len(sweeps[0]["rows"]) == 3
+    assert {row["verdict"] for row in sweeps[0]["rows"]} <= {"leader", "worse", "better", "tie"}
+    for name in ("difference", "accuracy", "loss"):
+        plot = client.get("/files/experiments/" + sweeps[0]["plots"][name])
+        assert plot.status_code == 200 and plot.content.startswith(b"\x89PNG")
     models = client.get("/api/models").json()["models"]
     assert [model["name"] for model in models] == ["mnistcnn.h5"]
     story = json.loads((PROJECT_ROOT / "models" / "mnistcnn.json").read_text())

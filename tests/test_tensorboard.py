@@ -27,8 +27,8 @@ def history(run_folder) -> dict:
 @pytest.fixture(scope="module")
 def tiny_sweep(tmp_path_factory):
     output = tmp_path_factory.mktemp("tensorboard")
-    result = run_cli("sweep", "pooling", "--values", "max,none", "--epochs", 2, "--filters", 4, "--dense-units", 8,
-                     "--data", "sample", "--output-dir", output)
+    result = run_cli("sweep", "pooling", "--values", "max,none", "--preset", "baseline", "--epochs", 2, "--repeats", 1,
+                     "--filters", 4, "--dense-units", 8, "--data", "sample", "--output-dir", output)
     assert result.exit_code == 0, result.output
     return output / "pooling"
 
@@ -67,7 +67,18 @@ def test_plot_writes_the_logs_of_a_sweep_made_before_them(tmp_path):
     assert not any(sweep.glob("*/seed-*/tensorboard"))  # as the sweep was before logs existed
     result = run_cli("plot", sweep)
     assert result.exit_code == 0, result.output
-    run = sweep / "average" / "seed-1"
+    run = sweep / "max" / "seed-1"
     logged = scalars(run / "tensorboard" / "validation", "epoch_accuracy")
     assert [value for _, value in logged] == pytest.approx(history(run)["val_accuracy"], rel=1e-6)
-    assert len(list(sweep.glob("*/seed-*/tensorboard"))) == 6
+    assert len(list(sweep.glob("*/seed-*/tensorboard"))) == len(list(sweep.glob("*/seed-*/metrics.json")))
+
+
+def test_redrawing_a_sweep_leaves_its_event_files_as_they_are(tmp_path):
+    import shutil
+
+    sweep = tmp_path / "pooling"
+    shutil.copytree(PROJECT_ROOT / "experiments" / "pooling", sweep)
+    before = {path: path.read_bytes() for path in sweep.rglob("*") if path.is_file() and "tensorboard" in path.parts}
+    assert before and run_cli("plot", sweep).exit_code == 0
+    after = {path: path.read_bytes() for path in sweep.rglob("*") if path.is_file() and "tensorboard" in path.parts}
+    assert after == before

@@ -44,8 +44,11 @@ def check_devices_command(as_json):
               help="Replace the output even if it was trained on more data than this run has.")
 @click.option("--ensemble", type=click.IntRange(min=1), default=1, show_default=True,
               help="Train N members (seeds SEED..SEED+N-1) and save one model averaging their probabilities.")
+@click.option("--from-sweeps", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
+              help="Take each field a sweep in DIR decided (the recipe's value decided worse than the leader); "
+                   "ties keep the recipe's value. The sweeps must have been made with this recipe.")
 @strategy_option()
-def train_final_command(preset, data_source, output, overwrite, ensemble, strategy, **options):
+def train_final_command(preset, data_source, output, overwrite, ensemble, from_sweeps, strategy, **options):
     """Train the final model, evaluate it, and save it as .h5 with a .json story.
 
     Settings come from --preset (by default `final`, a quick recipe; `best` is the most accurate);
@@ -54,9 +57,17 @@ def train_final_command(preset, data_source, output, overwrite, ensemble, strate
     at least --epochs) goes on after its last finished epoch.
     """
     config = config_from(preset, options)
+    origins = None
+    if from_sweeps is not None:
+        from mnistcnn.from_sweeps import config_from_sweeps
+
+        config, origins = config_from_sweeps(config, from_sweeps)
+        for field, origin in origins.items():
+            status(f"{field} = {origin}")
     from mnistcnn.final import train_final_from_source
 
-    click.echo(train_final_from_source(config, data_source, output, overwrite, ensemble, strategy, status))
+    click.echo(train_final_from_source(config, data_source, output, overwrite, ensemble, strategy, status,
+                                       origins))
 
 
 @main.command("evaluate")

@@ -41,8 +41,9 @@ def refuse_to_replace(output: Path, dataset: Dataset) -> None:
 
 
 def train_final_from_source(config: Config, data_source: str | None, output: Path, overwrite: bool,
-                            ensemble: int, strategy_name: str, status) -> str:
-    """`mnistcnn train-final`: load the data, train and save; returns what to print."""
+                            ensemble: int, strategy_name: str, status, origins: dict | None = None) -> str:
+    """`mnistcnn train-final`: load the data, train and save; returns what to print.
+    `origins` says where fields came from (`--from-sweeps`), for the story."""
     from mnistcnn.data import load_dataset
     from mnistcnn.distribution import is_chief, make_strategy
     from mnistcnn.model_report import seed_report
@@ -52,7 +53,7 @@ def train_final_from_source(config: Config, data_source: str | None, output: Pat
     config = config.with_changes(valid_split=dataset.valid_split)
     status(dataset.describe())
     record = train_final(config, dataset, output, overwrite=overwrite, strategy=strategy,
-                         strategy_name=strategy_name, ensemble=ensemble)
+                         strategy_name=strategy_name, ensemble=ensemble, origins=origins)
     lines = []
     if ensemble == 1:
         epochs = record.epochs_run
@@ -70,7 +71,8 @@ def train_final_from_source(config: Config, data_source: str | None, output: Pat
 
 
 def train_final(config: Config, dataset: Dataset, output: Path, overwrite: bool = False,
-                strategy=None, strategy_name: str = "default", ensemble: int = 1) -> RunRecord:
+                strategy=None, strategy_name: str = "default", ensemble: int = 1,
+                origins: dict | None = None) -> RunRecord:
     """Train, evaluate on all three splits, and save `output` (.h5) with its `.json` story.
 
     With `ensemble` N > 1, trains N members (seeds `config.seed` to `config.seed + N - 1`)
@@ -109,8 +111,10 @@ def train_final(config: Config, dataset: Dataset, output: Path, overwrite: bool 
         record = RunRecord(config.to_dict(), dataset.record(), members=members,
                            training_seconds=round(sum(member.training_seconds for member in members), 1),
                            precision=members[0].precision)
-    record = replace(record, metrics=_accuracy_and_loss(evaluate(model, dataset)[0]),
-                     provenance=_provenance(model, strategy, strategy_name))
+    provenance = _provenance(model, strategy, strategy_name)
+    if origins:
+        provenance["from_sweeps"] = origins  # each field's value and the sweep that gave it
+    record = replace(record, metrics=_accuracy_and_loss(evaluate(model, dataset)[0]), provenance=provenance)
     if not chief:
         return record  # under multi-worker, worker 0 writes the model
     record = RunRecord.from_json(save_model(model, output, record.to_json()))

@@ -10,11 +10,10 @@ import json
 from pathlib import Path
 
 from mnistcnn.records import RunRecord
-from mnistcnn.sweep_report import winner_and_ties
 
 
 def list_sweeps(experiments: Path) -> tuple[list[dict], list[str]]:
-    """(sweeps, notes): each sweep with a summary, its table rows, winner and ties; a note
+    """(sweeps, notes): each sweep with a summary, its table rows, leader and ties; a note
     for each folder that has a sweep.json but no readable summary yet."""
     sweeps, notes = [], []
     for info_path in sorted(Path(experiments).glob("*/sweep.json")):
@@ -23,7 +22,7 @@ def list_sweeps(experiments: Path) -> tuple[list[dict], list[str]]:
             info = json.loads(info_path.read_text())
             with open(folder / "summary.csv", newline="") as stream:
                 rows = [_numbers(row) for row in csv.DictReader(stream)]
-            winner, ties = winner_and_ties(rows)
+            leader = next(row["value"] for row in rows if row["verdict"] == "leader")
         except (OSError, ValueError, KeyError) as error:
             notes.append(f"skipped {folder}: no readable summary yet ({type(error).__name__}); "
                          f"run `mnistcnn plot {folder}`")
@@ -34,18 +33,22 @@ def list_sweeps(experiments: Path) -> tuple[list[dict], list[str]]:
             "field": info.get("field", folder.name),
             "architecture": info.get("base_config", {}).get("architecture"),
             "command": info.get("command"),
-            "plots": {metric: f"{folder.name}/{metric}.png" for metric in ("accuracy", "loss")
-                      if (folder / f"{metric}.png").is_file()},
+            "plots": {plot: f"{folder.name}/{plot}.png" for plot in ("difference", "accuracy", "loss")
+                      if (folder / f"{plot}.png").is_file()},
             "rows": rows,
-            "winner": winner["value"],
-            "ties": [row["value"] for row in ties],
+            "leader": leader,
+            "ties": [row["value"] for row in rows if row["verdict"] == "tie"],
         })
     return sweeps, notes
 
 
+TEXT_COLUMNS = ("value", "verdict", "label")
+
+
 def _numbers(row: dict) -> dict:
-    """A summary.csv row with its figures as numbers (the value stays text)."""
-    return {key: (text if key == "value" else float(text) if text not in ("", "nan") else None)
+    """A summary.csv row with its figures as numbers (the value and the verdict stay text)."""
+    return {key: (text if key in TEXT_COLUMNS else text == "True" if key == "decided"
+                  else float(text) if text not in ("", "nan") else None)
             for key, text in row.items()}
 
 

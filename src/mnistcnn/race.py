@@ -52,19 +52,36 @@ class RaceState:
     stopped: str | None = None
 
 
-def _missing(outcomes: dict, value, below: int) -> list[int]:
-    return [repeat for repeat in range(below) if repeat not in outcomes[value]]
+def next_round(values: list, outcomes: dict, settings: RaceSettings, seconds: dict | None = None) -> RaceState:
+    """The runs the race trains next, or why it stopped.
 
-
-def next_round(values: list, outcomes: dict, settings: RaceSettings, spent_seconds: float = 0.0) -> RaceState:
-    """The next runs of the race.
+    The race is replayed from its start, round by round, over the finished runs: a round
+    whose runs are all there is taken as done, and the first one with runs missing gives
+    them. So a race interrupted mid-round resumes that very round, and ends as it would
+    have without the interruption.
 
     Args:
         values: the sweep's values, in its order.
         outcomes: {value: {repeat: RepeatOutcome}} of the finished runs of this plan.
-        spent_seconds: training time the sweep's runs have recorded so far.
+        seconds: {(value, repeat): training seconds} of those runs, for the budget.
     """
-    outcomes = {value: outcomes.get(value, {}) for value in values}
+    known = {value: {} for value in values}
+    spent = 0.0
+    while True:
+        state = _round(values, known, settings, spent)
+        if state.stopped:
+            return state
+        missing = tuple((value, repeat) for value, repeat in state.to_train
+                        if repeat not in outcomes.get(value, {}))
+        if missing:
+            return RaceState(missing)
+        for value, repeat in state.to_train:
+            known[value][repeat] = outcomes[value][repeat]
+            spent += (seconds or {}).get((value, repeat), 0.0)
+
+
+def _round(values: list, outcomes: dict, settings: RaceSettings, spent_seconds: float) -> RaceState:
+    """One round of the race, from the runs it has so far."""
     budget_spent = settings.budget_minutes is not None and spent_seconds >= settings.budget_minutes * 60
     first = [(value, repeat) for repeat in range(settings.first_repeats) for value in values
              if repeat not in outcomes[value]]
@@ -81,10 +98,9 @@ def next_round(values: list, outcomes: dict, settings: RaceSettings, spent_secon
     undecided = [value for value in values if value in comparisons and not comparisons[value].decided]
     if not undecided:
         return RaceState((), "every value is decided")
-    contenders = [leader] + undecided
     to_train = []
-    for value in contenders:
-        missing = _missing(outcomes, value, settings.max_repeats)
+    for value in [leader] + undecided:
+        missing = [repeat for repeat in range(settings.max_repeats) if repeat not in outcomes[value]]
         if missing:
             to_train.append((value, missing[0]))
     if not to_train:
@@ -93,3 +109,11 @@ def next_round(values: list, outcomes: dict, settings: RaceSettings, spent_secon
     if budget_spent:
         return RaceState((), f"the time budget of {settings.budget_minutes:g} min was spent")
     return RaceState(tuple(to_train))
+
+
+def in_shard(values: list, repeats: int, shard: tuple[int, int]) -> set:
+    """The (value, repeat) pairs shard K of N trains: the K-th of every N in repeat-major
+    order, so N machines' shards partition a fixed-repeats sweep exactly."""
+    index, count = shard
+    every = [(value, repeat) for repeat in range(repeats) for value in values]
+    return set(every[index - 1::count])

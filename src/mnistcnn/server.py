@@ -146,7 +146,7 @@ def create_app(model_file: Path, ensemble_file: Path | None = None, experiments:
         found, notes = list_models(roots["models"])
         return {"serving": {kind: str(path) for kind, path in reader.files.items()}, "models": found, "notes": notes}
 
-    @app.get("/api/sweeps", summary="Every sweep under the experiments folder: plots, summary, winner")
+    @app.get("/api/sweeps", summary="Every sweep under the experiments folder: plots, summary, leader")
     def sweeps_list():
         found, notes = list_sweeps(roots["experiments"])
         return {"sweeps": found, "notes": notes}

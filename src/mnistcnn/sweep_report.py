@@ -91,7 +91,8 @@ def read_results(sweep_dir: Path) -> SweepResults:
     leader, comparisons = compare_all(outcomes) if len(runs) > 1 else (next(iter(runs)), {})
     race = info.get("race", {})
     settings = RaceSettings(race.get("repeats"), race.get("max_repeats", 2), race.get("budget_minutes"))
-    seconds = sum(run.record.training_seconds or 0.0 for finished in runs.values() for run in finished.values())
+    seconds = {(value, repeat): run.record.training_seconds or 0.0
+               for value, finished in runs.items() for repeat, run in finished.items()}
     state = next_round(list(info["values"]), outcomes, settings, seconds)
     return SweepResults(info, runs, stale, leader, comparisons, state.stopped)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from mnistcnn.config import Config
 from mnistcnn.errors import UsageError
 from mnistcnn.files import atomic_write_text
-from mnistcnn.race import RaceSettings, next_round
+from mnistcnn.race import RaceSettings, in_shard, next_round
 from mnistcnn.records import RunRecord, read_sweep_run
 from mnistcnn.status import say
 from mnistcnn.sweep_runs import (Run, differences, identity, is_finished, plan_run, read_finished,
@@ -60,9 +60,10 @@ class SweepRuns:
     def is_done(self, run: Run) -> bool:
         return differences(run, self.splits.identity(run)) == []
 
-    def outcomes(self, most: int) -> tuple[dict, float]:
-        """({value: {repeat: RepeatOutcome}} of the finished runs of this plan, their training seconds)."""
-        outcomes, seconds = {}, 0.0
+    def outcomes(self, most: int) -> tuple[dict, dict]:
+        """({value: {repeat: RepeatOutcome}} of the finished runs of this plan,
+        {(value, repeat): their training seconds})."""
+        outcomes, seconds = {}, {}
         for value in self.values:
             outcomes[value] = {}
             for repeat in range(most):
@@ -70,7 +71,7 @@ class SweepRuns:
                 if is_finished(run.folder) and self.is_done(run):
                     finished = read_finished(run)
                     outcomes[value][repeat] = finished.outcome
-                    seconds += finished.record.training_seconds or 0.0
+                    seconds[value, repeat] = finished.record.training_seconds or 0.0
         return outcomes, seconds
 
     def conflicts(self, most: int) -> dict:
@@ -244,11 +245,8 @@ def run_sweep(runs: SweepRuns, settings: RaceSettings, output_dir: Path, force: 
             while True:
                 outcomes, seconds = runs.outcomes(most)
                 state = next_round(runs.values, outcomes, settings, seconds)
-                pending = [runs.run(value, repeat) for value, repeat in state.to_train]
-                if shard != (1, 1):
-                    everything = [runs.run(value, repeat) for repeat in range(most) for value in runs.values]
-                    mine = set(everything[shard[0] - 1::shard[1]])
-                    pending = [run for run in pending if run in mine]
+                mine = in_shard(runs.values, most, shard)
+                pending = [runs.run(value, repeat) for value, repeat in state.to_train if (value, repeat) in mine]
                 if not pending:
                     say(f"{sweep.name}: stopped: {state.stopped or 'this shard has trained its runs'}")
                     break

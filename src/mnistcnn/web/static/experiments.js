@@ -14,22 +14,23 @@ function figure(value, digits) {
 }
 
 function sweepSection(sweep) {
-  const header = ["value", "runs", "best valid acc", "final valid acc", "95% interval", "test acc", "seconds"];
+  const header = ["value", "repeats", "valid error %", "against the leader", "P(beats leader)", "test acc",
+    "s/run"];
   const rows = sweep.rows.map((row) => {
-    const kind = row.value === sweep.winner ? "winner" : sweep.ties.includes(row.value) ? "tie" : "";
-    const cells = [row.value + (kind === "winner" ? " ★" : ""), figure(row.repeats, 0),
-      figure(row.best_valid_accuracy_mean, 4), figure(row.final_valid_accuracy_mean, 4),
-      figure(row.final_valid_accuracy_low, 4) + "–" + figure(row.final_valid_accuracy_high, 4),
-      figure(row.test_accuracy_mean, 4), figure(row.seconds_mean, 0)];
+    const kind = row.verdict === "leader" ? "leader" : row.verdict === "tie" ? "tie" : "";
+    const against = row.verdict === "leader" ? "leader ★"
+      : (row.decided ? "decided: " : "not decided: ") + row.label;
+    const cells = [row.value, figure(row.repeats, 0), figure(row.error_rate, 2), against,
+      figure(row.p_beats_leader, 2), figure(row.test_accuracy, 4), figure(row.seconds, 0)];
     return element("tr", kind ? {class: kind} : {}, cells.map((cell) => element("td", {}, [cell])));
   });
   const table = element("table", {}, [
     element("tr", {}, header.map((name) => element("th", {}, [name]))), ...rows]);
-  const plots = element("div", {class: "plots"}, Object.entries(sweep.plots).map(([metric, path]) =>
-    element("img", {src: "/files/experiments/" + path, alt: sweep.label + ": " + metric + " over epochs"})));
+  const plots = element("div", {class: "plots"}, Object.entries(sweep.plots).map(([name, path]) =>
+    element("img", {src: "/files/experiments/" + path, alt: sweep.label + ": " + name})));
   return element("section", {class: "sweep", id: "sweep-" + sweep.name}, [
     element("h2", {}, [sweep.label + " (" + (sweep.architecture || "") + ")"]),
-    element("p", {}, ["Winner: ", element("strong", {}, [sweep.winner]),
+    element("p", {}, ["Leader: ", element("strong", {}, [sweep.leader]),
       sweep.ties.length ? " (tied with " + sweep.ties.join(", ") + ")" : "",
       sweep.command ? ". Made by " : "", sweep.command ? element("code", {}, [sweep.command]) : ""]),
     table, plots]);

@@ -1,0 +1,75 @@
+"""Sweeps made of synthetic runs, written as the runner writes them, with no training:
+per-image errors drawn so that values share each image's difficulty, as trained
+networks do."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from mnistcnn.config import Config
+from mnistcnn.paired import RepeatOutcome
+from mnistcnn.presets import get_preset
+from mnistcnn.records import DataRecord, RunRecord
+from mnistcnn.sweep_runs import RUN_FORMAT, kept_weights, plan_run, split_fingerprint, write_predictions
+from mnistcnn.sweeps import get_sweep
+
+IMAGES, WRITERS = 3000, 60
+
+
+def split_of(repeat: int, images: int = IMAGES, writers: int = WRITERS) -> tuple[np.ndarray, np.ndarray]:
+    """(indices, writers) of repeat `repeat`'s validation images: its own images."""
+    rng = np.random.default_rng(1000 + repeat)
+    index = np.sort(rng.choice(60000, images, replace=False))
+    return index, rng.integers(0, writers, images) + 100 * repeat
+
+
+def outcome(value_rate: float, repeat: int, value_seed: int, images: int = IMAGES) -> RepeatOutcome:
+    """A run's errors: an image is wrong when its difficulty (shared by every value of the
+    repeat) or the run's own noise says so, at about `value_rate` overall."""
+    index, writer = split_of(repeat, images)
+    difficulty = np.random.default_rng(repeat).random(images)
+    noise = np.random.default_rng(10_000 * repeat + value_seed).random(images)
+    wrong = (difficulty < value_rate * 0.7) | (noise < value_rate * 0.3)
+    return RepeatOutcome(index=index, wrong=wrong, writer=writer)
+
+
+def write_run(sweep_dir: Path, base: Config, changes: dict, value, repeat: int, wrong: RepeatOutcome,
+              seconds: float = 60.0) -> Path:
+    run = plan_run(sweep_dir, base, changes, value, repeat)
+    run.folder.mkdir(parents=True)
+    (run.folder / "config.json").write_text(run.config.to_json() + "\n")
+    accuracy = 1 - wrong.wrong.mean()
+    epochs = run.config.epochs
+    rows = ["accuracy,epoch,loss,seconds,val_accuracy,val_loss"] + [
+        f"{accuracy},{epoch},0.1,{seconds / epochs},{accuracy},0.1" for epoch in range(epochs)]
+    (run.folder / "history.csv").write_text("\n".join(rows) + "\n")
+    labels = np.zeros(len(wrong.index), np.uint8)
+    write_predictions(run.folder, wrong.index, labels, wrong.wrong.astype(np.uint8), wrong.writer)
+    record = RunRecord(
+        config=run.config.to_dict(), data=DataRecord("mnist", "synthetic", "writers", WRITERS, 57000, IMAGES, 10000),
+        metrics={"valid": {"n": IMAGES, "accuracy": accuracy, "loss": 0.1, "best_accuracy": accuracy},
+                 "test": {"n": 10000, "accuracy": accuracy, "loss": 0.1}},
+        epochs_run=epochs, best_epoch=epochs, training_seconds=seconds, precision="float32",
+        provenance={"value": value, "repeat": repeat, "run_format": RUN_FORMAT, "split": split_fingerprint(wrong.index),
+                    "weights": kept_weights(run.config), "parameters": 1000})
+    (run.folder / "metrics.json").write_text(json.dumps(record.to_json(), indent=2) + "\n")
+    return run.folder
+
+
+def make_sweep(output_dir: Path, name: str, rates: dict, repeats: int, base: Config | None = None,
+               max_repeats: int = 5) -> Path:
+    """A finished sweep `name` with `repeats` runs of each value, at the given error rates."""
+    sweep = get_sweep(name)
+    base = (base or get_preset("sweep")).with_changes(valid_split="writers")
+    sweep_dir = Path(output_dir) / name
+    changes = {value: sweep.changes(value, {}) for value in rates}
+    for value_seed, (value, rate) in enumerate(rates.items()):
+        for repeat in range(repeats):
+            write_run(sweep_dir, base, changes[value], value, repeat, outcome(rate, repeat, value_seed))
+    (sweep_dir / "sweep.json").write_text(json.dumps({
+        "name": name, "field": sweep.field, "label": sweep.label, "values": list(rates),
+        "changes": {str(value): change for value, change in changes.items()}, "base_config": base.to_dict(),
+        "race": {"repeats": None, "max_repeats": max_repeats, "budget_minutes": None},
+        "command": f"mnistcnn sweep {name}", "hardware": {}}))
+    return sweep_dir
