@@ -23,6 +23,7 @@ import numpy as np
 from mnistcnn.errors import InputError, UsageError
 from mnistcnn.idx import find_idx_file, read_idx
 from mnistcnn.records import DataRecord
+from mnistcnn.runtime import stdout_to_stderr
 from mnistcnn.status import say
 from mnistcnn.writers import Writers, mnist_writers, writer_split, writers_of
 
@@ -88,7 +89,8 @@ def load_dataset(source: str | None = None, valid_fraction: float = 0.1, seed: i
         raise UsageError(
             f"valid fraction {valid_fraction} is not between 0 and 1; use e.g. 0.1"
         )
-    arrays, source_name, location = _read_source(source or os.environ.get(ENVIRONMENT_VARIABLE) or "auto")
+    with stdout_to_stderr():  # Keras's download prints to stdout, which holds results only
+        arrays, source_name, location = _read_source(source or os.environ.get(ENVIRONMENT_VARIABLE) or "auto")
     x_train, y_train, x_test, y_test = (arrays[key] for key in ("x_train", "y_train", "x_test", "y_test"))
     _check_pairs(x_train, y_train, x_test, y_test, location)
     writers = _known_writers(arrays, source_name)

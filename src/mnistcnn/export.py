@@ -141,9 +141,12 @@ def _write(inference, export_format: str, output: Path) -> None:
     if output.exists():
         shutil.rmtree(output) if output.is_dir() else output.unlink()
     output.parent.mkdir(parents=True, exist_ok=True)
-    # The converters print pages of their own progress, and Keras's ONNX path a NumPy
+    from mnistcnn.runtime import stdout_to_stderr
+
+    # The converters print pages of their own progress (from C++ too, to file descriptor 1,
+    # which stdout_to_stderr keeps off the results), and Keras's ONNX path a NumPy
     # deprecation warning; a failure still raises.
-    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+    with stdout_to_stderr(), contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         inference.export(str(output), format=FORMATS[export_format][0], verbose=False)
 
