@@ -139,7 +139,7 @@ def refuse_to_replace(output: Path) -> None:
     as `--output models` would name) is kept, since replacing a folder deletes it whole."""
     if output.is_dir() and any(output.iterdir()) and not (output / "saved_model.pb").is_file():
         raise OverwriteRefused(f"{output} is a folder that is not a SavedModel, and exporting there would delete "
-                               f"it; pass --output for a new folder, e.g. {output / 'mnistcnn-savedmodel'}")
+                               "it; pass --output for a new one")
 
 
 def _write(inference, export_format: str, output: Path) -> None:
