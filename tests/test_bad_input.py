@@ -70,6 +70,28 @@ def hdf5_without_model(path):
         handle["weights"] = np.zeros(3)
 
 
+def committed_story_beside(fake_model):
+    def build(folder):
+        (folder / "models").mkdir()
+        (folder / "models" / "mnistcnn.h5").write_bytes(fake_model)
+        (folder / "models" / "mnistcnn.json").write_text((PROJECT_ROOT / "models" / "mnistcnn.json").read_text())
+        return ["train-final", "--data", "sample", "--output", folder / "models" / "mnistcnn.h5"]
+    return build
+
+
+def model_without_story(folder):
+    (folder / "model.h5").write_bytes(b"someone's model")
+    return ["train-final", "--data", "sample", "--output", folder / "model.h5"]
+
+
+def report_of_other_data(folder):
+    keras_model(folder / "model.h5")
+    (folder / "report").mkdir()
+    (folder / "report" / "report.json").write_text(
+        '{"model_sha256": "0", "data": "mnist (60000 train / 0 valid / 10000 test)"}\n')
+    return ["evaluate", "--model-file", folder / "model.h5", "--data", "sample", "--report-dir", folder / "report"]
+
+
 def image(make, name="digit.png"):
     def build(folder):
         path = folder / name
@@ -147,6 +169,11 @@ CASES = {
                                         "is what the kernel_size sweep varies"),
     "option: --output not .h5": (options("train-final", "--data", "sample", "--output", "model.keras"), 2,
                                  "must end in .h5"),
+    # results a command would replace unasked
+    "overwrite: a model trained on more data": (committed_story_beside(b"the committed model"), 3,
+                                                "was trained on mnist (60000 images) and this run has sample"),
+    "overwrite: a model without its story": (model_without_story, 3, "exists with no story"),
+    "overwrite: a report of other data": (report_of_other_data, 3, "holds a report made from data mnist"),
     # Kaggle CSV
     "kaggle: wrong column count": (kaggle_csv(lambda line: line + ",0"), 1, "line 3 has 786 columns"),
     "kaggle: a non-number": (kaggle_csv(lambda line: line.replace(",0,", ",x,", 1)), 1, "'x' is not a whole number"),

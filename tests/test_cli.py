@@ -88,7 +88,7 @@ def test_train_final_refuses_to_replace_a_model_trained_on_more_data(tmp_path):
     output.write_bytes(b"pretend model")
     output.with_suffix(".json").write_text(json.dumps(
         {"data": {"source": "mnist", "train": 54000, "valid": 6000, "test": 10000}}))
-    line = one_line_error(run("train-final", "--data", "sample", "--epochs", 1, "--output", output), 2)
+    line = one_line_error(run("train-final", "--data", "sample", "--epochs", 1, "--output", output), 3)
     assert "--overwrite" in line
     assert output.read_bytes() == b"pretend model"
 
@@ -96,7 +96,7 @@ def test_train_final_refuses_to_replace_a_model_trained_on_more_data(tmp_path):
 def test_train_final_refuses_to_replace_a_model_without_a_story(tmp_path):
     output = tmp_path / "m.h5"
     output.write_bytes(b"someone's model")
-    line = one_line_error(run("train-final", "--data", "sample", "--epochs", 1, "--output", output), 2)
+    line = one_line_error(run("train-final", "--data", "sample", "--epochs", 1, "--output", output), 3)
     assert "no story" in line and "--overwrite" in line
     assert output.read_bytes() == b"someone's model" and not output.with_suffix(".json").exists()
 

@@ -83,15 +83,60 @@ def test_each_format_round_trips_and_agrees(tiny_models, idx_folder, tmp_path, e
 def test_a_missing_runtime_is_one_line(monkeypatch):
     from mnistcnn import export
 
+    monkeypatch.chdir(PROJECT_ROOT)  # an editable install (the tests'), used from its checkout
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(UsageError, match=r'--format onnx needs tf2onnx, onnx, onnxruntime: pip install -e "\.\[export\]"'):
+    with pytest.raises(UsageError, match=r'--format onnx needs tf2onnx, onnx, onnxruntime: pip install -e "\.\[export\]"$'):
         export.require_runtime("onnx")
     export.require_runtime("savedmodel")  # TensorFlow's own: nothing more needed
+
+
+class InstalledAs:
+    """importlib.metadata's view of an installation: its PEP 610 direct_url.json and requirements."""
+
+    def __init__(self, direct_url):
+        self.direct_url = direct_url
+        self.requires = ["numpy", 'tf2onnx; extra == "export"', "onnx; extra == 'export'", 'pytest; extra == "test"']
+
+    def read_text(self, name):
+        return None if self.direct_url is None else __import__("json").dumps(self.direct_url)
+
+
+@pytest.mark.parametrize("installed, where, command", [
+    ({"url": PROJECT_ROOT.as_uri(), "dir_info": {"editable": True}}, PROJECT_ROOT, 'pip install -e ".[export]"'),
+    ({"url": PROJECT_ROOT.as_uri(), "dir_info": {"editable": True}}, "elsewhere",
+     f'pip install -e "{PROJECT_ROOT}[export]"'),
+    ({"url": PROJECT_ROOT.as_uri(), "dir_info": {}}, PROJECT_ROOT, 'pip install ".[export]"'),
+    ({"url": "file:///tmp/mnistcnn-0.1.0-py3-none-any.whl", "archive_info": {}}, PROJECT_ROOT,
+     'pip install "tf2onnx" "onnx"'),
+    (None, PROJECT_ROOT, 'pip install "tf2onnx" "onnx"'),  # a wheel from an index-less copy
+    ("not installed", PROJECT_ROOT, 'pip install -e ".[export]"'),  # the checkout on sys.path
+])
+def test_the_install_hint_fits_how_mnistcnn_was_installed(monkeypatch, tmp_path, installed, where, command):
+    from importlib import metadata
+
+    from mnistcnn import installation
+
+    def distribution(name):
+        if installed == "not installed":
+            raise metadata.PackageNotFoundError(name)
+        return InstalledAs(installed)
+
+    monkeypatch.setattr(installation.metadata, "distribution", distribution)
+    monkeypatch.chdir(tmp_path if where == "elsewhere" else where)
+    hint = installation.install_command("export")
+    assert hint == command and "mnistcnn[export]" not in hint
 
 
 def test_a_wrong_suffix_is_a_usage_error(tiny_models, tmp_path):
     result = run_cli("export", tiny_models / "tiny.h5", "--format", "litert", "--output", tmp_path / "tiny.onnx")
     assert result.exit_code == 2 and "must end in .tflite" in result.output, result.output
+
+
+def test_a_folder_that_is_not_an_export_is_never_replaced(tiny_models, tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    result = run_cli("export", tiny_models / "tiny.h5", "--format", "savedmodel", "--output", tmp_path)
+    assert result.exit_code == 3 and "not a SavedModel" in result.output, result.output
+    assert [path.name for path in tmp_path.iterdir()] == ["notes.txt"]
 
 
 def test_the_commands_formats_are_the_modules():

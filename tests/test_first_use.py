@@ -30,17 +30,45 @@ def test_evaluating_on_other_data_keeps_the_models_report(sample_model, tmp_path
     with np.load(SAMPLE_PATH) as sample:
         np.savez(other, x_train=sample["x_train"][:3000], y_train=sample["y_train"][:3000],
                  x_test=sample["x_test"][:500], y_test=sample["y_test"][:500])
-    result = run_cli("evaluate", "--model-file", sample_model, "--data", other)
-    assert result.exit_code == 2 and "--overwrite" in result.output and "--report-dir" in result.output
+    # The report goes beside the model's own, which stays as it was; the command says where,
+    # and why it leaves "valid" out.
+    for _ in range(2):  # and again into the same folder: the same report
+        result = run_cli("evaluate", "--model-file", sample_model, "--data", other, "--json")
+        assert result.exit_code == 0, result.output
+        document = json.loads(result.stdout)
+        assert "valid" not in document and document["test"]["n"] == 500
+        assert any("valid left out" in note for note in document["notes"])
+        own = sample_model.with_name("tiny-report-mnist")
+        assert document["report"][-1] == str(own / "report.json")
+        assert f"{report} holds a report made from data sample" in result.stderr
+        assert f"is left as it is; this report of data mnist (2700 train / 300 valid / 500 test) is in {own}" \
+            in result.stderr
     assert {path.name: path.read_bytes() for path in report.iterdir()} == before
-    # Into a folder of its own it runs, and says why it leaves "valid" out.
-    result = run_cli("evaluate", "--model-file", sample_model, "--data", other, "--report-dir", tmp_path / "r",
-                     "--json")
+    # A folder named for it that holds another report is kept, with exit code 3.
+    result = run_cli("evaluate", "--model-file", sample_model, "--data", other, "--report-dir", report)
+    assert result.exit_code == 3 and "--overwrite" in result.output and "--report-dir" in result.output
+    assert {path.name: path.read_bytes() for path in report.iterdir()} == before
+
+
+def test_plain_evaluate_in_a_fresh_clone_with_only_the_sample(tmp_path, monkeypatch):
+    """The committed model's report was made from the full set; evaluating on the sample
+    (what `auto` falls back to offline) leaves it as committed."""
+    import shutil
+
+    from conftest import PROJECT_ROOT
+
+    models = tmp_path / "models"
+    shutil.copytree(PROJECT_ROOT / "models" / "mnistcnn-report", models / "mnistcnn-report")
+    for name in ("mnistcnn.h5", "mnistcnn.json"):
+        shutil.copy(PROJECT_ROOT / "models" / name, models)
+    before = {path: path.read_bytes() for path in models.rglob("*") if path.is_file()}
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MNISTCNN_DATA", raising=False)
+    result = run_cli("evaluate")
     assert result.exit_code == 0, result.output
-    document = json.loads(result.stdout)
-    assert "valid" not in document and document["test"]["n"] == 500
-    assert any("valid left out" in note for note in document["notes"])
-    assert "note: valid left out" in result.stderr
+    assert {path: path.read_bytes() for path in before} == before
+    assert "is in models/mnistcnn-report-sample" in result.stderr and "test 0.99" in result.stdout
+    assert (models / "mnistcnn-report-sample" / "confusion_matrix.png").is_file()
 
 
 def test_evaluate_on_the_models_own_data_reports_valid_and_the_writers(sample_model):

@@ -11,6 +11,7 @@ from conftest import PROJECT_ROOT, run_cli as run
 
 CUSTOM_DIGITS = PROJECT_ROOT.parent / "shared" / "data" / "custom-digits"
 COMMITTED_MODEL = PROJECT_ROOT / "models" / "mnistcnn.h5"
+EXAMPLE_DIGITS = PROJECT_ROOT / "examples" / "digits"  # made by scripts/make_example_digits.py
 
 
 @pytest.fixture(scope="module")
@@ -157,3 +158,14 @@ def custom_digits_accuracy(model_file) -> float:
 @pytest.mark.skipif(not CUSTOM_DIGITS.is_dir(), reason="the person-made digits are not beside the project")
 def test_committed_model_reads_person_made_digits():
     assert custom_digits_accuracy(COMMITTED_MODEL) == 1.0  # 26 of 26
+
+
+def test_committed_model_reads_the_example_digits():
+    """The README's predict examples: sample test digits drawn dark on white, one as a photo."""
+    result = run("predict", EXAMPLE_DIGITS, "--model-file", COMMITTED_MODEL, "--json")
+    assert result.exit_code == 0, result.output
+    predictions = json.loads(result.stdout)
+    names = sorted(path.name for path in EXAMPLE_DIGITS.iterdir() if path.suffix in (".png", ".jpg"))
+    assert [entry["file"].split("/")[-1] for entry in predictions] == names and len(names) == 6
+    for entry in predictions:  # each name ends in its digit: digit-7.png, photo-4.jpg
+        assert entry["digit"] == int(entry["file"].rsplit(".", 1)[0][-1]), entry

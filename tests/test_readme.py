@@ -1,8 +1,10 @@
 """The README's promises that can be checked without training."""
 
 import re
+import shlex
+import shutil
 
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, run_cli
 
 README = (PROJECT_ROOT / "README.md").read_text()
 
@@ -47,3 +49,31 @@ def test_sweep_readings_quote_the_committed_summaries():
         reading = next(line for line in README.splitlines() if line.startswith(f"| [{sweep}]"))
         quoted = [float(figure) for figure in re.findall(r"0\.9\d{3}", reading)]
         assert any(abs(figure - measured) <= 0.00006 for figure in quoted), (sweep, measured, quoted)
+
+
+def section_commands(heading: str) -> list[str]:
+    """The `mnistcnn ...` lines of the bash blocks under `heading`, comments dropped."""
+    section = README.split(heading, 1)[1].split("\n### ", 1)[0]
+    lines = [line.split("  #")[0].strip() for block in re.findall(r"```bash\n(.*?)\n```", section, flags=re.S)
+             for line in block.splitlines()]
+    return [line for line in lines if line.startswith("mnistcnn ")]
+
+
+def test_no_path_leads_out_of_the_repository():
+    assert "../" not in README
+
+
+def test_the_predict_examples_run_as_written(tmp_path, monkeypatch):
+    """In a copy of what a fresh clone has: the example digits and the committed model."""
+    shutil.copytree(PROJECT_ROOT / "examples", tmp_path / "examples")
+    (tmp_path / "models").mkdir()
+    for name in ("mnistcnn.h5", "mnistcnn.json"):
+        shutil.copy(PROJECT_ROOT / "models" / name, tmp_path / "models")
+    monkeypatch.chdir(tmp_path)
+    commands = [command for command in section_commands("### `mnistcnn predict") if "--kaggle-csv" not in command]
+    assert len(commands) == 3
+    results = [run_cli(*shlex.split(command)[1:]) for command in commands]
+    for command, result in zip(commands, results):
+        assert result.exit_code == 0 and result.stdout, (command, result.output)
+    assert results[0].stdout.startswith("examples/digits/digit-7.png: 7 (")
+    assert (tmp_path / "seen").is_dir()

@@ -83,3 +83,14 @@ def test_runs_never_imports_tensorflow(results):
             "print('tensorflow' in sys.modules, 'keras' in sys.modules)")
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
     assert output.splitlines()[-1] == "False False"
+
+
+def test_runs_where_there_are_no_results_says_so(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("runs")
+    assert result.exit_code == 0 and result.stdout.split()[:2] == ["run", "seed"]
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note:")]
+    assert notes == ["note: no folder experiments/ (--experiments) nor models/ (--models) here, so no runs from "
+                     "them; run mnistcnn runs where the results are (the repository's root) or pass the folders"]
+    (tmp_path / "models").mkdir()
+    assert "no folder experiments/ (--experiments) here, so no runs from it" in run_cli("runs").stderr

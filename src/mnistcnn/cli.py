@@ -74,8 +74,8 @@ def train_final_command(preset, data_source, output, overwrite, ensemble, from_s
 @model_file_option("evaluate")
 @data_option
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for the confusion matrix, per-class scores and hardest mistakes.  "
-                   "[default: MODEL-report beside the model]")
+              help="Folder for the confusion matrix, per-class scores and hardest mistakes.  [default: "
+                   "MODEL-report beside the model; MODEL-report-SOURCE if that holds a report of other data]")
 @click.option("--overwrite", is_flag=True,
               help="Replace a report folder even when it holds a report made from other data.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON object.")

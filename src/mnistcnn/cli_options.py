@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from mnistcnn.config import CHOICES, Config, field_help, field_names
-from mnistcnn.errors import InputError, UsageError
+from mnistcnn.errors import InputError, OverwriteRefused, UsageError
 from mnistcnn.presets import PRESETS, describe, get_preset
 
 DATA_HELP = (
@@ -22,15 +22,14 @@ DATA_HELP = (
 
 
 class FriendlyErrors(click.Group):
-    """Turns the errors users cause into one `Error:` line (exit 2 for usage, 1 for inputs)."""
+    """Turns the errors users cause into one `Error:` line, with each error's exit code
+    (2 for usage, 1 for inputs, 3 for a refused overwrite; see errors.py)."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except UsageError as error:
-            raise _exit_with(str(error), 2) from None
-        except InputError as error:
-            raise _exit_with(str(error), 1) from None
+        except (UsageError, InputError, OverwriteRefused) as error:
+            raise _exit_with(str(error), error.exit_code) from None
         except KeyboardInterrupt:
             # Ctrl-C: models and results are only ever renamed into place once complete,
             # so what existed before is intact; say so instead of showing a traceback.

@@ -23,6 +23,7 @@ import numpy as np
 from mnistcnn.errors import InputError, UsageError
 from mnistcnn.idx import find_idx_file, read_idx
 from mnistcnn.records import DataRecord
+from mnistcnn.runtime import stdout_to_stderr
 from mnistcnn.status import say
 from mnistcnn.writers import Writers, mnist_writers, writer_split, writers_of
 
@@ -103,7 +104,8 @@ def read_source(source: str | None = None) -> Source:
         UsageError: an unknown source.
         InputError: the files cannot be found or are corrupt.
     """
-    arrays, source_name, location = _read_source(source or os.environ.get(ENVIRONMENT_VARIABLE) or "auto")
+    with stdout_to_stderr():  # Keras's download prints to stdout, which holds results only
+        arrays, source_name, location = _read_source(source or os.environ.get(ENVIRONMENT_VARIABLE) or "auto")
     _check_pairs(arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"], location)
     return Source(arrays, source_name, location, _known_writers(arrays, source_name))
 

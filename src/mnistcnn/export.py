@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnistcnn.errors import InputError, UsageError
+from mnistcnn.errors import InputError, OverwriteRefused, UsageError
 
 FORMATS = {"savedmodel": ("tf_saved_model", ""), "onnx": ("onnx", ".onnx"), "litert": ("litert", ".tflite")}
 # What each format needs beyond TensorFlow, and the module that shows it is installed.
@@ -51,10 +51,11 @@ def require_runtime(export_format: str) -> None:
     """Raises UsageError, in one line, when the format's converter or runtime is missing."""
     import importlib.util
 
+    from mnistcnn.installation import install_command
+
     missing = [name for name in RUNTIMES.get(export_format, ()) if importlib.util.find_spec(name) is None]
     if missing:
-        raise UsageError(f"--format {export_format} needs {', '.join(missing)}: pip install -e \".[export]\" "
-                         "(or pip install \"mnistcnn[export]\")")
+        raise UsageError(f"--format {export_format} needs {', '.join(missing)}: {install_command('export')}")
 
 
 def inference_model(model):
@@ -113,6 +114,7 @@ def export_model(model_file: Path, export_format: str, output: Path | None, data
     if suffix and output.suffix != suffix:
         raise UsageError(f"--output for --format {export_format} must end in {suffix}, e.g. "
                          f"{default_output(model_file, export_format)}")
+    refuse_to_replace(output)
     model = load_model(model_file)
     images = load_dataset(data_source).x_test
     inference = inference_model(model)
@@ -132,6 +134,14 @@ def export_model(model_file: Path, export_format: str, output: Path | None, data
     return check
 
 
+def refuse_to_replace(output: Path) -> None:
+    """An earlier export at `output` is replaced; anything else there (a folder of other files,
+    as `--output models` would name) is kept, since replacing a folder deletes it whole."""
+    if output.is_dir() and any(output.iterdir()) and not (output / "saved_model.pb").is_file():
+        raise OverwriteRefused(f"{output} is a folder that is not a SavedModel, and exporting there would delete "
+                               "it; pass --output for a new one")
+
+
 def _write(inference, export_format: str, output: Path) -> None:
     import contextlib
     import io
@@ -141,9 +151,12 @@ def _write(inference, export_format: str, output: Path) -> None:
     if output.exists():
         shutil.rmtree(output) if output.is_dir() else output.unlink()
     output.parent.mkdir(parents=True, exist_ok=True)
-    # The converters print pages of their own progress, and Keras's ONNX path a NumPy
+    from mnistcnn.runtime import stdout_to_stderr
+
+    # The converters print pages of their own progress (from C++ too, to file descriptor 1,
+    # which stdout_to_stderr keeps off the results), and Keras's ONNX path a NumPy
     # deprecation warning; a failure still raises.
-    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+    with stdout_to_stderr(), contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         inference.export(str(output), format=FORMATS[export_format][0], verbose=False)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from mnistcnn import __version__
 from mnistcnn.config import Config
 from mnistcnn.data import Dataset
-from mnistcnn.errors import UsageError
+from mnistcnn.errors import OverwriteRefused, UsageError
 from mnistcnn.records import DataRecord, RunRecord
 from mnistcnn.status import say
 from mnistcnn.runtime import device_description
@@ -25,7 +25,7 @@ def refuse_to_replace(output: Path, dataset: Dataset) -> None:
     if not output.exists():
         return
     if record is None:
-        raise UsageError(
+        raise OverwriteRefused(
             f"{output} exists with no story ({output.with_suffix('.json').name}) saying what it was trained on; "
             "pass --output for a new file, or --overwrite to replace it"
         )
@@ -33,7 +33,7 @@ def refuse_to_replace(output: Path, dataset: Dataset) -> None:
     previous_images = previous.train + previous.valid
     our_images = len(dataset.y_train) + len(dataset.y_valid)
     if previous_images > our_images:
-        raise UsageError(
+        raise OverwriteRefused(
             f"{output} was trained on {previous.source} ({previous_images} images) and this "
             f"run has {dataset.source} ({our_images}); pass --output for a new file, point --data at "
             "the full set, or pass --overwrite to replace it"

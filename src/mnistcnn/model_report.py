@@ -5,14 +5,17 @@ The validation split is rebuilt from the model's story (fraction, seed, split ki
 source, sizes and split as its story records): on other data the "validation" images
 may be ones the model trained on, so they are left out with a note. The report folder
 (confusion matrix, per-digit scores, hardest mistakes) is replaced only by a report of
-the model on its own data, or by the same report again, unless `overwrite`.
+the model on its own data, or by the same report again, unless `overwrite`. Without a
+folder named, a report on other data that would replace one goes beside it instead
+(`MODEL-report-SOURCE`): the committed model's report, made from the full set, stays as
+committed when someone evaluates on the bundled sample.
 """
 
 import json
 from pathlib import Path
 
 from mnistcnn.config import Config
-from mnistcnn.errors import UsageError
+from mnistcnn.errors import OverwriteRefused
 from mnistcnn.files import atomic_write_text
 from mnistcnn.statistics import format_interval
 from mnistcnn.status import say
@@ -60,10 +63,9 @@ def evaluate_model(model_file: Path, data_source: str | None, report_dir: Path |
         notes.append(f"valid left out: this data is not what the model was made with ({why}), so its "
                      "validation split may hold images the model trained on")
 
-    report_dir = Path(report_dir or default_report_dir(model_file))
     record = {"model_sha256": file_sha256(model_file), "data": data.summary()}
-    if not overwrite and not own_data:
-        _refuse_to_replace_report(report_dir, record)
+    if len(dataset.y_test):  # checked before measuring, so a refusal costs no time
+        report_dir = choose_report_dir(model_file, report_dir, record, data.source, own_data or overwrite, notes)
     metrics, probabilities = evaluate(model, dataset, splits)
     result = {
         "model": str(model_file),
@@ -85,21 +87,53 @@ def evaluate_model(model_file: Path, data_source: str | None, report_dir: Path |
     return result
 
 
-def _refuse_to_replace_report(report_dir: Path, record: dict) -> None:
-    """A report of a model on other data than its own replaces only a report of the same."""
+def choose_report_dir(model_file: Path, report_dir: Path | None, record: dict, source: str, replace: bool,
+                      notes: list) -> Path:
+    """The folder this report goes to: `report_dir` if given, else `MODEL-report` beside the
+    model, used when it is free (missing, empty, or holding this same report) or `replace`
+    allows it. Else a folder named is refused, and the default gives way to
+    `MODEL-report-SOURCE`, with a note saying why.
+
+    Raises:
+        OverwriteRefused: the folder it would use holds another report.
+    """
+    if report_dir is not None or replace:
+        report_dir = Path(report_dir or default_report_dir(model_file))
+        if not replace:
+            _refuse_to_replace_report(report_dir, record)
+        return report_dir
+    default = default_report_dir(model_file)
+    held = _other_report_in(default, record)
+    if held is None:
+        return default
+    own = default.with_name(f"{default.name}-{source}")
+    _refuse_to_replace_report(own, record)
+    notes.append(f"{default} holds a report made from {held} and is left as it is; this report of data "
+                 f"{record['data']} is in {own}")
+    return own
+
+
+def _other_report_in(report_dir: Path, record: dict) -> str | None:
+    """What the report in `report_dir` was made from, or None if the folder is free for `record`."""
     if not report_dir.is_dir() or not any(report_dir.iterdir()):
-        return
+        return None
     try:
         previous = json.loads((report_dir / REPORT_RECORD).read_text())
     except (OSError, ValueError):
         previous = None
     if previous == record:
-        return
-    made_of = f"data {previous['data']}" if previous else "an unrecorded model or data"
-    raise UsageError(
-        f"{report_dir} holds a report made from {made_of}, and this one is of data {record['data']}; "
-        "pass --report-dir for another folder, or --overwrite to replace it"
-    )
+        return None
+    return f"data {previous['data']}" if isinstance(previous, dict) and "data" in previous else \
+        "an unrecorded model or data"
+
+
+def _refuse_to_replace_report(report_dir: Path, record: dict) -> None:
+    held = _other_report_in(report_dir, record)
+    if held is not None:
+        raise OverwriteRefused(
+            f"{report_dir} holds a report made from {held}, and this one is of data {record['data']}; "
+            "pass --report-dir for another folder, or --overwrite to replace it"
+        )
 
 
 def seed_report(metrics: dict) -> str:

@@ -19,8 +19,16 @@ NUMERIC = {"seed", "epochs", "best_valid_accuracy", "final_valid_accuracy", "tes
 
 
 def find_runs(experiments: Path, models: Path) -> tuple[list[dict], list[str]]:
-    """(rows, notes): a row per complete run, a note per folder or file skipped."""
+    """(rows, notes): a row per complete run, a note per folder or file skipped, and one
+    when a folder to read is not there (run elsewhere than the repository's root, an empty
+    table alone would not say why)."""
     rows, notes = [], []
+    missing = [f"{folder}/ ({option})" for folder, option in ((experiments, "--experiments"), (models, "--models"))
+               if not Path(folder).is_dir()]
+    if missing:
+        notes.append(f"no folder {' nor '.join(missing)} here, so no runs from "
+                     f"{'it' if len(missing) == 1 else 'them'}; run mnistcnn runs where the results are "
+                     "(the repository's root) or pass the folders")
     for config_path in sorted(Path(experiments).glob("*/*/seed-*/config.json")):
         try:
             rows.append(_sweep_row(config_path.parent, Path(experiments)))

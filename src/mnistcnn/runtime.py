@@ -7,7 +7,7 @@ import logging
 import os
 import platform
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 
 # CPU flags of the instructions that make bfloat16 matrix products fast.
@@ -30,12 +30,37 @@ def import_keras():
 
         return keras
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
-    with native_stderr_silenced():
+    with stdout_to_stderr(), native_stderr_silenced():
         import keras
         import tensorflow as tf
 
         tf.config.list_physical_devices()  # the CUDA probe prints here
     return keras
+
+
+@contextmanager
+def stdout_to_stderr():
+    """Standard output pointed at standard error for a while, in Python and at file
+    descriptor 1, so it keeps only results (`--json` stays JSON) whatever a library prints:
+    Keras's download says `Downloading data from ...` on stdout and its progress bars
+    write there; C++ code writes to the descriptor, which no Python setting reaches.
+    """
+    sys.stdout.flush()
+    try:
+        saved_stdout = os.dup(1)
+    except OSError:  # no descriptor 1 (a daemon): redirect what Python prints only
+        saved_stdout = None
+    else:
+        sys.stderr.flush()
+        os.dup2(2, 1)
+    try:
+        with redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stderr.flush()
+        if saved_stdout is not None:
+            os.dup2(saved_stdout, 1)
+            os.close(saved_stdout)
 
 
 @contextmanager

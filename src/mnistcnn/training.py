@@ -21,7 +21,7 @@ import numpy as np
 
 from mnistcnn.config import NUM_CLASSES, Config
 from mnistcnn.data import Dataset
-from mnistcnn.runtime import import_keras, prepare
+from mnistcnn.runtime import import_keras, prepare, stdout_to_stderr
 from mnistcnn.status import say
 
 keras = import_keras()
@@ -231,19 +231,21 @@ def train(
         )
     all_callbacks.extend(callbacks)
     if verbose is None:
-        verbose = 1 if sys.stdout.isatty() else 2
+        verbose = 1 if sys.stderr.isatty() else 2
 
     start = time.perf_counter()
-    fitted = model.fit(
-        dataset.x_train,
-        one_hot(dataset.y_train),
-        batch_size=global_batch_size,
-        epochs=config.epochs,
-        validation_data=(dataset.x_valid, one_hot(dataset.y_valid)) if validated else None,
-        callbacks=all_callbacks,
-        verbose=verbose,
-        shuffle=True,
-    )
+    # Keras writes its progress to stdout; it is status, and stdout holds results only.
+    with stdout_to_stderr():
+        fitted = model.fit(
+            dataset.x_train,
+            one_hot(dataset.y_train),
+            batch_size=global_batch_size,
+            epochs=config.epochs,
+            validation_data=(dataset.x_valid, one_hot(dataset.y_valid)) if validated else None,
+            callbacks=all_callbacks,
+            verbose=verbose,
+            shuffle=True,
+        )
     seconds = time.perf_counter() - start + sum(epoch.get("seconds", 0.0) for epoch in earlier_epochs)
     if partial_history is not None:
         _count_epochs_from_one(partial_history)
