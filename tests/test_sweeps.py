@@ -146,7 +146,7 @@ def test_finished_runs_with_other_settings_are_kept_unless_forced(tmp_path, monk
     before = metrics.read_text()
 
     result = run(*arguments, "--epochs", 2)
-    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.exit_code == 3 and "Traceback" not in result.output
     assert "holds a finished run with other settings: epochs 1 (now 2)" in result.output
     assert "--force" in result.output and metrics.read_text() == before and len(trainings) == 1
 
@@ -302,3 +302,15 @@ def test_sharded_sweep_merges_and_plots(tmp_path):
 def test_bad_shard(shard, tmp_path):
     result = run("sweep", "pooling", "--shard", shard, "--output-dir", tmp_path)
     assert result.exit_code == 2 and "--shard" in result.output
+
+
+def test_a_users_sweep_beside_committed_ones_made_otherwise_goes_to_their_own_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    committed = make_sweep(tmp_path / "experiments", "pooling", {"max": 0.012, "none": 0.011}, repeats=2)
+    assert run("plot", committed).exit_code == 0
+    before = {path: path.read_bytes() for path in committed.rglob("*") if path.is_file()}
+    result = run("sweep", "pooling", "--values", "max", "--epochs", 1, "--repeats", 1, "--data", "sample")
+    assert result.exit_code == 0, result.output
+    assert "yours goes to my-experiments/pooling" in result.output
+    assert (tmp_path / "my-experiments" / "pooling" / "max" / "seed-0" / "metrics.json").is_file()
+    assert {path: path.read_bytes() for path in committed.rglob("*") if path.is_file()} == before

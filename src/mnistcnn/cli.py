@@ -138,8 +138,9 @@ def predict_command(images, model_file, top_k, as_json, save_preprocessed, kaggl
               help="Most repeats a value gets in a race.")
 @click.option("--budget", type=click.FloatRange(min=0, min_open=True), default=None, metavar="MINUTES",
               help="Stop the race once the sweep's runs have trained this many minutes in all.")
-@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("experiments"),
-              show_default=True, help="Where the sweep's folder goes.")
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the sweep's folder goes.  [default: experiments, or my-experiments when a sweep in "
+                   "experiments was made with other settings or data, as the committed ones were]")
 @click.option("--force", is_flag=True, help="Replace finished runs that were made with other settings.")
 @click.option("--shard", default=None, metavar="K/N",
               help="With --repeats N: run only every N-th run of the sweep, starting at the K-th, so N machines "

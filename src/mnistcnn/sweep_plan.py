@@ -17,6 +17,8 @@ from mnistcnn.race import RaceSettings
 from mnistcnn.sweeps import RESERVED_NAMES, Sweep, all_sweeps, get_sweep
 
 SWEEP_PRESET = "sweep"  # the recipe sweeps try their values with, unless --preset says otherwise
+RESULTS_FOLDER = Path("experiments")  # where sweeps go, and the committed ones lie
+OWN_FOLDER = Path("my-experiments")  # where a user's sweeps go when the committed ones were made otherwise
 
 
 @dataclass(frozen=True)
@@ -99,9 +101,11 @@ def parse_shard(text: str | None, settings: RaceSettings) -> tuple[int, int]:
     return index, count
 
 
-def run_planned(plan: SweepPlan, data_source: str | None, settings: RaceSettings, output_dir: Path, force: bool,
+def run_planned(plan: SweepPlan, data_source: str | None, settings: RaceSettings, output_dir: Path | None,
+                force: bool,
                 shard: tuple[int, int], strategy_name: str, status) -> list[Path]:
-    """Read the data once, check every sweep, then run each; returns the sweep folders."""
+    """Read the data once, check every sweep, then run each; returns the sweep folders.
+    `output_dir` None is experiments/, or my-experiments/ beside committed sweeps made otherwise."""
     from mnistcnn.data import read_source
     from mnistcnn.devices import check_devices
     from mnistcnn.distribution import make_strategy
@@ -114,6 +118,8 @@ def run_planned(plan: SweepPlan, data_source: str | None, settings: RaceSettings
     first = splits.for_seed(plan.base.seed)
     base = plan.base.with_changes(valid_split=splits.valid_split)
     status(f"{first.describe()} (repeat k draws its own split with seed {base.seed}+k)")
+    if output_dir is None:
+        output_dir = _folder_for(plan, base, splits, settings, status)
     runs = [SweepRuns(sweep, base, plan.values[sweep.name], plan.given, Path(output_dir) / sweep.name, splits)
             for sweep in plan.sweeps]
     for sweep_runs in runs:
@@ -122,6 +128,22 @@ def run_planned(plan: SweepPlan, data_source: str | None, settings: RaceSettings
     return [run_sweep(sweep_runs, settings, output_dir, force=force, hardware=hardware, command=command,
                       shard=shard, strategy=strategy)
             for sweep_runs in runs]
+
+
+def _folder_for(plan: SweepPlan, base: Config, splits, settings: RaceSettings, status) -> Path:
+    """`experiments/`, unless a sweep there holds runs made with other settings (the committed
+    sweeps, on the full set): then the user's own `my-experiments/`, so the command works and
+    leaves the committed results as they are."""
+    from mnistcnn.sweep_runner import SweepRuns
+
+    most = settings.repeats or settings.max_repeats
+    for sweep in plan.sweeps:
+        runs = SweepRuns(sweep, base, plan.values[sweep.name], plan.given, RESULTS_FOLDER / sweep.name, splits)
+        if runs.conflicts(most):
+            status(f"note: {RESULTS_FOLDER / sweep.name} holds a sweep made with other settings (or data); "
+                   f"yours goes to {OWN_FOLDER / sweep.name}")
+            return OWN_FOLDER
+    return RESULTS_FOLDER
 
 
 def list_text() -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from mnistcnn.config import Config
-from mnistcnn.errors import UsageError
+from mnistcnn.errors import OverwriteRefused, UsageError
 from mnistcnn.files import atomic_path, read_csv_columns
 from mnistcnn.paired import RepeatOutcome
 from mnistcnn.records import DataRecord, RunRecord, read_sweep_run
@@ -94,7 +94,7 @@ def refuse_conflicts(conflicts: dict, force: bool) -> None:
     """Refuse to replace finished runs made with other settings ({folder: differences}), unless `force`."""
     if conflicts and not force:
         folder, changed = next(iter(conflicts.items()))
-        raise UsageError(
+        raise OverwriteRefused(
             f"{folder} holds a finished run with other settings: {', '.join(changed)}; "
             "rerun with the same settings to resume, pass another --output-dir, or --force to replace "
             + ("it" if len(conflicts) == 1 else f"all {len(conflicts)} such runs")
