@@ -19,7 +19,7 @@ from pathlib import Path
 # An older sweep run's display line: "mnist (54000 train / 6000 valid / 10000 test) from PATH".
 _DISPLAY_LINE = re.compile(r"^(?:data: )?(\w+) \((\d+) train / (\d+) valid(?: by (\d+) other writers)? / (\d+) test\)"
                            r"(?: from (.*))?$")
-# Training data known to hold MNIST's test digits, and how many. Kaggle's digit-recognizer
+# Training sources known to hold MNIST's test digits, and why. Kaggle's digit-recognizer
 # train.csv appears to re-split all 70,000 MNIST images (issue 29).
 _HOLDS_TEST_DIGITS = {"kaggle": "Kaggle's train.csv re-splits all 70,000 MNIST images, so about 6,000 of MNIST's "
                                 "test digits may have been trained on"}
