@@ -42,6 +42,13 @@ def npz_missing_keys(folder):
     return ["train-final", "--data", folder / "mnist.npz"]
 
 
+def npz_with_pixels_above_255(folder):
+    arrays = make_arrays()
+    arrays["x_train"] = arrays["x_train"].astype(np.int16) + 45  # up to 300: a cast would wrap it to 44
+    np.savez(folder / "mnist.npz", **arrays)
+    return ["train-final", "--data", folder / "mnist.npz"]
+
+
 def raw_idx_with_bad_magic(data):
     import gzip
     raw = bytearray(gzip.decompress(data))
@@ -135,6 +142,7 @@ CASES = {
                                          "20 test images but 18 labels"),
     "data: label out of range": (idx_folder(with_arrays(y_train=lambda labels: labels + 5)), 1, "expected 0-9"),
     "data: mnist.npz missing keys": (npz_missing_keys, 1, "missing arrays x_test"),
+    "data: mnist.npz pixels above 255": (npz_with_pixels_above_255, 1, "x_train holds values 45..300"),
     "data: writer split of images that are not MNIST's": (
         lambda folder: idx_folder()(folder) + ["--valid-split", "writers"], 2, "use --valid-split random"),
     # model

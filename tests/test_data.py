@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 
@@ -44,6 +46,33 @@ def test_npz_missing_keys(tmp_path):
     np.savez(path, **arrays)
     with pytest.raises(InputError, match="missing arrays y_test"):
         load_dataset(str(path))
+
+
+def test_normalised_npz_keeps_its_digits(tmp_path):
+    # A mnist.npz saved as floats in [0, 1] means the same pixels, not blank images.
+    arrays = make_arrays()
+    path = tmp_path / "mnist.npz"
+    np.savez(path, **{**arrays, "x_train": arrays["x_train"] / 255.0, "x_test": arrays["x_test"].astype(np.float32)})
+    dataset = load_dataset(str(path), valid_fraction=0)
+    order = np.random.default_rng(0).permutation(60)
+    np.testing.assert_allclose(dataset.x_train[..., 0], arrays["x_train"][order] / 255.0, atol=1e-6)
+    np.testing.assert_allclose(dataset.x_test[..., 0], arrays["x_test"] / 255.0, atol=1e-6)
+
+
+@pytest.mark.parametrize("images, message", [
+    (np.full((60, 28, 28), 300, np.int16), "x_train holds values 300..300, expected pixels 0-255"),
+    (np.full((60, 28, 28), -1, np.int8), "x_train holds values -1..-1, expected pixels 0-255"),
+    (np.full((60, 28, 28), 256.0), "x_train holds floats from 256 to 256, expected [0, 1] or [0, 255]"),
+    (np.full((60, 28, 28), -0.5), "x_train holds floats from -0.5 to -0.5"),
+    (np.full((60, 28, 28), np.nan), "x_train holds floats from nan to nan"),
+    (np.full((60, 28, 28), "x"), "x_train holds <U1 values"),
+])
+def test_npz_pixels_out_of_range_are_refused(tmp_path, images, message):
+    path = tmp_path / "mnist.npz"
+    np.savez(path, **{**make_arrays(), "x_train": images})
+    with pytest.raises(InputError, match=re.escape(f"{path}: {message}")) as error:
+        load_dataset(str(path))
+    assert "\n" not in str(error.value)
 
 
 def test_count_mismatch(tmp_path):

@@ -87,3 +87,45 @@ def test_an_interrupted_ensemble_reuses_the_members_it_finished(tmp_path, monkey
     assert [member.seed for member in record.members] == [0, 1] and output.exists()
     assert json.loads(output.with_suffix(".json").read_text())["members"][0]["seed"] == 0
     assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".")] == []
+
+
+def test_a_member_beside_an_older_story_is_trained_again(tmp_path, monkeypatch, idx_folder, capsys):
+    """A member's .h5 is renamed into place before its story: a kill between the two leaves a new
+    network beside an older story, and a rerun whose config matches that story must not reuse it."""
+    from mnistcnn import final, storage
+    from mnistcnn.data import load_dataset
+
+    dataset = load_dataset(str(idx_folder))
+    config, other = Config(epochs=1, **TINY), Config(epochs=1, learning_rate=0.01, **TINY)
+    output, member = tmp_path / "ensemble.h5", tmp_path / ".ensemble.member-1-of-2.h5"
+    real_train_one, trained_seeds = final._train_one, []
+
+    def train_one_stopping_at_seed_1(member_config, *rest):  # Ctrl-C as the second member begins
+        if member_config.seed == 1:
+            raise KeyboardInterrupt
+        trained_seeds.append(member_config.seed)
+        return real_train_one(member_config, *rest)
+
+    monkeypatch.setattr(final, "_train_one", train_one_stopping_at_seed_1)
+    with pytest.raises(KeyboardInterrupt):
+        final.train_final(config, dataset, output, ensemble=2)
+    old_story = member.with_suffix(".json").read_text()
+
+    # Another config's run trains member 1 anew and is killed between the renames of its .h5 and its story.
+    def killed_before_the_story(path, text):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as kill:
+        kill.setattr(storage, "atomic_write_text", killed_before_the_story)
+        with pytest.raises(KeyboardInterrupt):
+            final.train_final(other, dataset, output, ensemble=2)
+    assert trained_seeds == [0, 0] and member.with_suffix(".json").read_text() == old_story
+    assert json.loads(old_story)["h5_sha256"] != storage.file_sha256(member)
+
+    trained_seeds.clear()
+    monkeypatch.setattr(final, "_train_one", lambda member_config, *rest: trained_seeds.append(
+        member_config.seed) or real_train_one(member_config, *rest))
+    capsys.readouterr()
+    final.train_final(config, dataset, output, ensemble=2)
+    assert trained_seeds == [0, 1]  # member 1 trained again, not taken from the other config's network
+    assert "member 1 of 2 (seed 0): its saved network does not match its story's checksum" in capsys.readouterr().err

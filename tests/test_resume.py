@@ -65,6 +65,45 @@ def test_a_backup_of_another_run_is_discarded(tmp_path, dataset):
     assert other.begun == [0, 1, 2] and result.epochs_run == 3
 
 
+def test_an_unreadable_backup_is_a_warning_and_the_network_starts_afresh(tmp_path, dataset, capsys):
+    from mnistcnn.training import train
+
+    config, backup = Config(epochs=2, patience=2, **TINY), tmp_path / "backup"
+    with pytest.raises(KeyboardInterrupt):
+        train(config, dataset, callbacks=(StopAtEpoch(stop_at=1),), backup_dir=backup)
+    weights = backup / "latest.weights.h5"
+    assert not (backup / "latest.weights.h5.bkp").exists()  # the first epoch's: none before it
+    weights.write_bytes(weights.read_bytes()[:1000])  # as a kill while Keras wrote it leaves it
+    capsys.readouterr()
+
+    again = StopAtEpoch()
+    result = train(config, dataset, callbacks=(again,), backup_dir=backup)
+    assert again.begun == [0, 1] and result.epochs_run == 2 and len(result.history["loss"]) == 2
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "backup" in line]
+    assert len(warnings) == 1 and warnings[0].startswith(f"warning: the backup in {backup} cannot be read "
+                                                         "(latest.weights.h5: "), warnings
+    assert warnings[0].endswith("; this network starts afresh") and not backup.exists()
+
+
+def test_a_backup_killed_while_written_resumes_from_the_epoch_before(tmp_path, dataset):
+    from mnistcnn.training import train
+
+    config, backup = Config(epochs=3, patience=3, **TINY), tmp_path / "backup"
+    first = StopAtEpoch(stop_at=2)
+    with pytest.raises(KeyboardInterrupt):
+        train(config, dataset, callbacks=(first,), backup_dir=backup)
+    # Killed while epoch 2's weights were written: Keras writes the epoch reached after them,
+    # so it still says 1, and the copy of epoch 1 (double_checkpoint) is beside them.
+    weights, state = backup / "latest.weights.h5", backup / "training_metadata.json"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    state.write_text((backup / "training_metadata.json.bkp").read_text())
+
+    second = StopAtEpoch()
+    result = train(config, dataset, callbacks=(second,), backup_dir=backup)
+    assert second.begun == [1, 2] and result.epochs_run == 3
+    assert result.history["loss"][0] == pytest.approx(first.losses[0])
+
+
 def test_only_a_fixed_schedule_backs_up(tmp_path, dataset):
     from mnistcnn.training import train
 

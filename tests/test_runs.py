@@ -94,3 +94,28 @@ def test_runs_where_there_are_no_results_says_so(tmp_path, monkeypatch):
                      "them; run mnistcnn runs where the results are (the repository's root) or pass the folders"]
     (tmp_path / "models").mkdir()
     assert "no folder experiments/ (--experiments) here, so no runs from it" in run_cli("runs").stderr
+
+
+def test_a_run_trained_on_kaggle_data_is_marked(results):
+    """Kaggle's train.csv re-splits all 70,000 MNIST images: a model trained on it may have
+    seen MNIST's test digits, and its row says so; the other rows are as they were."""
+    experiments, models = results
+    story = json.loads((models / "mnistcnn.json").read_text())
+    story["data"] = {**story["data"], "source": "kaggle", "location": "train.csv", "train": 42000, "test": 0}
+    (models / "kaggle.json").write_text(json.dumps(story))
+    (models / "kaggle.h5").write_bytes(b"")
+
+    result = runs(results)
+    lines = {line.split()[0]: line for line in result.stdout.splitlines()[1:]}
+    assert "kaggle.h5*" in lines and "mnistcnn.h5" in lines and not any(
+        name.endswith("*") for name in lines if name != "kaggle.h5*")
+    notes = [line for line in result.stderr.splitlines() if "cannot be trusted" in line]
+    assert len(notes) == 1 and notes[0].startswith("note: 1 run was (marked * in the table) trained on other data")
+    assert "re-splits all 70,000 MNIST images" in notes[0]
+
+    rows = {row["run"]: row for row in json.loads(runs(results, "--json").stdout)}
+    assert "70,000" in rows["kaggle.h5"]["test_untrusted"]
+    assert [run for run, row in rows.items() if "test_untrusted" in row] == ["kaggle.h5"]
+    table = list(csv.DictReader(io.StringIO(runs(results, "--csv").stdout)))
+    assert len(table) == 9 and "test_untrusted" not in table[0]
+    assert runs(results, "--where", "architecture=baseline").stderr.count("cannot be trusted") == 0

@@ -128,6 +128,78 @@ def test_large_upload_is_refused(client, monkeypatch):
 
     answer = post(client, b"0" * (server.MAX_UPLOAD_BYTES + 100_000), "huge.png")
     assert answer.status_code == 413 and "too large for a digit image" in answer.json()["error"]
+    assert answer.json()["error"].startswith("upload: 8.5 MB is too large") and "the limit is 8.4 MB" in answer.text
+
+
+def test_a_chunked_upload_is_cut_off_at_the_limit(client):
+    """No Content-Length (a chunked upload): the body is counted as it arrives and no more
+    than the limit is read, where it used to be read whole and spooled to disk."""
+    import asyncio
+
+    from mnistcnn.server_limits import FORM_BYTES, MAX_UPLOAD_BYTES
+
+    chunk = b"0" * (1 << 20)
+    head = (b'--cut\r\nContent-Disposition: form-data; name="image"; filename="huge.png"\r\n'
+            b"Content-Type: image/png\r\n\r\n")
+    pulled, sent = [0], []
+
+    async def receive():  # an upload of 40 MB and more, then the client gives up
+        if pulled[0] > 40 * len(chunk):
+            return {"type": "http.disconnect"}
+        body = chunk if pulled[0] else head
+        pulled[0] += len(body)
+        return {"type": "http.request", "body": body, "more_body": True}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+             "scheme": "http", "path": "/api/predict", "raw_path": b"/api/predict", "root_path": "",
+             "query_string": b"", "client": ("127.0.0.1", 1), "server": ("testserver", 80),
+             "headers": [(b"host", b"testserver"), (b"transfer-encoding", b"chunked"),
+                         (b"content-type", b"multipart/form-data; boundary=cut")]}
+    asyncio.run(client.app(scope, receive, send))
+    assert sent[0]["status"] == 413, sent
+    assert pulled[0] <= MAX_UPLOAD_BYTES + FORM_BYTES + len(chunk)
+    error = json.loads(b"".join(message.get("body", b"") for message in sent[1:]))["error"]
+    assert error == "upload: more than 8.4 MB is too large for a digit image; crop or shrink it"
+
+
+def test_at_most_two_uploads_are_prepared_at_once(client, monkeypatch):
+    import threading
+    import time
+
+    from mnistcnn import preprocess
+
+    real, guard, running, most = preprocess.preprocess_image, threading.Lock(), [0], [0]
+
+    def slow_preprocess(*arguments):
+        with guard:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.2)
+        with guard:
+            running[0] -= 1
+        return real(*arguments)
+
+    monkeypatch.setattr(preprocess, "preprocess_image", slow_preprocess)
+    with ThreadPoolExecutor(6) as pool:
+        statuses = list(pool.map(lambda _: post(client, drawn_one()).status_code, range(6)))
+    assert statuses == [200] * 6 and most[0] == 2
+
+
+def test_a_request_waiting_too_long_for_a_slot_is_told_the_server_is_busy(client, monkeypatch):
+    from contextlib import ExitStack
+
+    slots = client.app.state.preprocessing
+    monkeypatch.setattr(slots, "wait_seconds", 0.1)
+    with ExitStack() as every_slot:
+        for _ in range(slots.count):
+            every_slot.enter_context(slots.held())
+        answer = post(client, drawn_one())
+    assert answer.status_code == 503 and answer.json()["error"].startswith("the server is busy"), answer.text
+    assert answer.headers["retry-after"] == "5"
+    assert post(client, drawn_one()).status_code == 200  # and once a slot is free, it answers
 
 
 def test_unknown_model_kind(client):

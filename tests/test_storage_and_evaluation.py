@@ -95,3 +95,31 @@ def test_a_write_clears_temporaries_of_killed_writers_only(tmp_path):
     atomic_write_text(tmp_path / "m.json", "{}")
     assert (tmp_path / "m.json").read_text() == "{}"
     assert not dead.exists() and alive.exists() and other.exists()
+
+
+def test_evaluate_says_test_figures_of_a_kaggle_trained_model_cannot_be_trusted(tmp_path):
+    """Kaggle's train.csv re-splits all 70,000 MNIST images, so a model trained on it may have
+    seen the test digits it is measured on: one note says so, on standard error."""
+    import json
+    import shutil
+
+    from conftest import PROJECT_ROOT, run_cli
+
+    model = tmp_path / "kaggle.h5"
+    shutil.copy(PROJECT_ROOT / "models" / "mnistcnn.h5", model)  # the same bytes: its checksum still holds
+    story = json.loads((PROJECT_ROOT / "models" / "mnistcnn.json").read_text())
+    story["data"] = {**story["data"], "source": "kaggle", "location": "train.csv", "train": 42000, "test": 0}
+    model.with_suffix(".json").write_text(json.dumps(story))
+
+    result = run_cli("evaluate", "--model-file", model, "--data", "sample", "--report-dir", tmp_path / "report")
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stderr.splitlines() if "cannot be trusted" in line]
+    assert notes == ["note: test figures cannot be trusted: the model was trained on kaggle data, not MNIST's own "
+                     "training set (Kaggle's train.csv re-splits all 70,000 MNIST images, so about 6,000 of "
+                     "MNIST's test digits may have been trained on)"]
+    assert "cannot be trusted" not in result.stdout
+
+    story["data"]["source"] = "mnist"
+    model.with_suffix(".json").write_text(json.dumps(story))
+    result = run_cli("evaluate", "--model-file", model, "--data", "sample", "--report-dir", tmp_path / "other")
+    assert result.exit_code == 0 and "cannot be trusted" not in result.output

@@ -189,16 +189,17 @@ def runs_command(experiments, models, sort, where, as_json, as_csv):
     their saved files (no training, no TensorFlow).
 
     Columns: run, seed, architecture, epochs, valid_split, best_valid_accuracy,
-    final_valid_accuracy, test_accuracy, seconds, date.
+    final_valid_accuracy, test_accuracy, seconds, date. A run trained on other data than
+    MNIST's own training set (Kaggle's train.csv) is marked *: its test figures cannot be trusted.
     """
     from mnistcnn import runs_table
 
     if as_json and as_csv:
         raise UsageError("choose one of --json and --csv")
     rows, notes = runs_table.find_runs(experiments, models)
-    for note in notes:
-        status(f"note: {note}")
     rows = runs_table.select(rows, where, sort)
+    for note in notes + runs_table.untrusted_notes(rows):
+        status(f"note: {note}")
     click.echo(runs_table.as_json(rows) if as_json else runs_table.as_csv(rows) if as_csv else runs_table.as_text(rows))
 
 

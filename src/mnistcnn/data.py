@@ -255,10 +255,37 @@ def _read_npz(path: Path) -> dict:
     for key in ("x_train", "x_test"):
         if arrays[key].ndim != 3 or arrays[key].shape[1:] != (28, 28):
             raise InputError(f"{path}: {key} has shape {arrays[key].shape}, expected (n, 28, 28)")
-        arrays[key] = arrays[key].astype(np.uint8)
+        arrays[key] = _as_pixels(arrays[key], path, key)
     for key in ("y_train", "y_test"):
         arrays[key] = arrays[key].astype(np.int64).reshape(-1)
     return arrays
+
+
+def _as_pixels(images: np.ndarray, path: Path, key: str) -> np.ndarray:
+    """`images` as uint8 pixels 0-255, checked first: a cast alone would turn floats in
+    [0, 1] into blank images and wrap an integer 300 round to 44.
+
+    Floats of at most 1 are a normalised set, and are scaled back to 0-255 as the user
+    means them; floats and integers in 0-255 are pixels as they are.
+
+    Raises:
+        InputError: not numbers, or values outside both ranges.
+    """
+    if images.size == 0:
+        return images.astype(np.uint8)
+    if images.dtype.kind not in "uif":
+        raise InputError(f"{path}: {key} holds {images.dtype} values, expected pixels 0-255 (uint8) "
+                         "or floats in [0, 1]; save the images as numbers")
+    low, high = images.min(), images.max()
+    if images.dtype.kind == "f":
+        if not (np.isfinite(low) and np.isfinite(high)) or low < 0 or high > 255:
+            raise InputError(f"{path}: {key} holds floats from {low:g} to {high:g}, expected [0, 1] or "
+                             "[0, 255]; rescale the images to one of those ranges")
+        return np.rint(images * 255 if high <= 1 else images).astype(np.uint8)
+    if low < 0 or high > 255:
+        raise InputError(f"{path}: {key} holds values {low}..{high}, expected pixels 0-255; rescale the "
+                         "images to 0-255 and save them as uint8")
+    return images.astype(np.uint8)
 
 
 def _read_sample() -> dict:

@@ -13,7 +13,7 @@ from mnistcnn.errors import OverwriteRefused, UsageError
 from mnistcnn.records import DataRecord, RunRecord
 from mnistcnn.status import say
 from mnistcnn.runtime import device_description
-from mnistcnn.storage import read_record, save_model
+from mnistcnn.storage import read_record, save_model, story_describes
 
 DEFAULT_MODEL_PATH = Path("models") / "mnistcnn.h5"
 
@@ -176,11 +176,15 @@ def _trained_member(config: Config, dataset: Dataset, path: Path, strategy, chie
     finished = read_record(path)
     # Under multi-worker every worker must train every member in step, and only the chief
     # keeps finished ones, so members are reused only on one machine.
-    reusable = (finished and finished.config == config.to_dict() and dataset.record().same_data(finished.data))
-    if path.exists() and reusable and not is_multi_worker(strategy):
+    matching = (finished and finished.config == config.to_dict() and dataset.record().same_data(finished.data)
+                and path.exists() and not is_multi_worker(strategy))
+    # The .h5 is renamed into place before its story, so a kill between the two leaves a newer
+    # network beside an older story: only a story holding the checksum of this very .h5 speaks for it.
+    if matching and "h5_sha256" in finished.provenance and story_describes(path, finished):
         say(f"member {index + 1} of {count} (seed {config.seed}): finished earlier, reused")
         return load_model(path), replace(finished, seed=config.seed)
-    say(f"member {index + 1} of {count} (seed {config.seed})")
+    why = ": its saved network does not match its story's checksum (a save was interrupted), so it is trained again"
+    say(f"member {index + 1} of {count} (seed {config.seed}){why if matching else ''}")
     model, training = _train_one(config, dataset, path, strategy)
     member = RunRecord(config.to_dict(), dataset.record(), _accuracy_and_loss(evaluate(model, dataset)[0]),
                        seed=config.seed, **training)

@@ -3,7 +3,9 @@
 The validation split is rebuilt from the model's story (fraction, seed, split kind), so
 "valid" stays held out. It is reported only when the data is the model's own (same
 source, sizes and split as its story records): on other data the "validation" images
-may be ones the model trained on, so they are left out with a note. The report folder
+may be ones the model trained on, so they are left out with a note. A model trained on other
+data than MNIST's own training set (Kaggle's train.csv) may have trained on test digits too,
+which another note says. The report folder
 (confusion matrix, per-digit scores, hardest mistakes) is replaced only by a report of
 the model on its own data, or by the same report again, unless `overwrite`. Without a
 folder named, a report on other data that would replace one goes beside it instead
@@ -62,6 +64,10 @@ def evaluate_model(model_file: Path, data_source: str | None, report_dir: Path |
         why = f"its story says {recorded.summary()}" if recorded else "it has no story saying"
         notes.append(f"valid left out: this data is not what the model was made with ({why}), so its "
                      "validation split may hold images the model trained on")
+    not_held_out = recorded.test_not_held_out() if recorded else None
+    if not_held_out and len(dataset.y_test):
+        notes.append(f"test figures cannot be trusted: the model was trained on {recorded.source} data, not MNIST's "
+                     f"own training set ({not_held_out})")
 
     record = {"model_sha256": file_sha256(model_file), "data": data.summary()}
     if len(dataset.y_test):  # checked before measuring, so a refusal costs no time

@@ -2,7 +2,10 @@
 
 Read from the files the runs left (a sweep run's `config.json` and `metrics.json`, a
 model's `.json` story), never recomputed, and without TensorFlow, so it is instant.
-A folder or file that is not a complete run is skipped with a note.
+A folder or file that is not a complete run is skipped with a note. A run trained on other
+data than MNIST's own training set is marked, since its test figures cannot be trusted: the
+text table puts UNTRUSTED_MARK after its name, JSON adds `test_untrusted` (why) to its row,
+and a note (`untrusted_notes`) says why, whatever the format.
 """
 
 import csv
@@ -16,6 +19,7 @@ from mnistcnn.records import RunRecord, read_sweep_run
 COLUMNS = ("run", "seed", "architecture", "epochs", "valid_split", "best_valid_accuracy",
            "final_valid_accuracy", "test_accuracy", "seconds", "date")
 NUMERIC = {"seed", "epochs", "best_valid_accuracy", "final_valid_accuracy", "test_accuracy", "seconds"}
+UNTRUSTED_MARK = "*"
 
 
 def find_runs(experiments: Path, models: Path) -> tuple[list[dict], list[str]]:
@@ -50,6 +54,12 @@ def _reason(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
 
 
+def _untrusted(data) -> dict:
+    """The `test_untrusted` field of a row trained on data holding MNIST test digits, else nothing."""
+    why = data.test_not_held_out() if data else None
+    return {"test_untrusted": why} if why else {}
+
+
 def _sweep_row(folder: Path, experiments: Path) -> dict:
     record = read_sweep_run(folder)
     figures, data = record.sweep_figures(), record.data
@@ -64,6 +74,7 @@ def _sweep_row(folder: Path, experiments: Path) -> dict:
         "test_accuracy": figures["test_accuracy"],
         "seconds": figures["seconds"],
         "date": record.provenance.get("date", ""),
+        **_untrusted(data),
     }
 
 
@@ -83,7 +94,18 @@ def _model_row(story_path: Path, models: Path) -> dict:
         "test_accuracy": story.accuracy("test"),
         "seconds": story.training_seconds,
         "date": story.provenance.get("date", ""),
+        **_untrusted(data),
     }
+
+
+def untrusted_notes(rows: list[dict]) -> list[str]:
+    """A note for the runs shown whose test figures cannot be trusted, one for each reason."""
+    notes = []
+    for why in dict.fromkeys(row["test_untrusted"] for row in rows if "test_untrusted" in row):
+        marked = sum(row.get("test_untrusted") == why for row in rows)
+        notes.append(f"{marked} run{' was' if marked == 1 else 's were'} (marked {UNTRUSTED_MARK} in the table) trained "
+                     f"on other data than MNIST's own training set: test figures cannot be trusted ({why})")
+    return notes
 
 
 def select(rows: list[dict], where: tuple[str, ...] = (), sort: str | None = None) -> list[dict]:
@@ -118,6 +140,8 @@ def as_text(rows: list[dict]) -> str:
     headers = ["run", "seed", "architecture", "epochs", "split", "best valid", "final valid", "test", "seconds",
                "date"]
     cells = [[_text(row[column]) or "-" for column in COLUMNS] for row in rows]
+    for line, row in zip(cells, rows):
+        line[0] += UNTRUSTED_MARK if "test_untrusted" in row else ""
     widths = [max(len(header), *(len(line[index]) for line in cells)) if cells else len(header)
               for index, header in enumerate(headers)]
     lines = ["  ".join(header.ljust(width) for header, width in zip(headers, widths)).rstrip()]
@@ -127,7 +151,7 @@ def as_text(rows: list[dict]) -> str:
 
 def as_csv(rows: list[dict]) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue().rstrip("\n")

@@ -4,7 +4,8 @@ browse the sweeps and models. Its JSON API is what the pages use (schema at /ope
 The models are loaded once, when the app is made. A drawing or an upload goes through the
 same preparation as `predict` (preprocess.py), and fails with the same one-line message.
 Files are served only from the experiments and models folders, and only results (images,
-tables, stories), never a path that leads outside them.
+tables, stories), never a path that leads outside them. What a request may cost (its bytes,
+the preparations running at once) is bounded in server_limits.py.
 """
 
 import io
@@ -20,9 +21,10 @@ from fastapi.staticfiles import StaticFiles
 from mnistcnn.errors import InputError, UsageError
 from mnistcnn.gallery import list_models, list_sweeps
 from mnistcnn.prediction import Prediction
+from mnistcnn.server_limits import (MAX_UPLOAD_BYTES, BodyLimit, PreprocessingSlots, ServerBusy, UploadTooLarge,
+                                    too_large)
 from mnistcnn.status import say
 
-MAX_UPLOAD_BYTES = 8 * 1024 * 1024  # a phone photo fits; anything larger is not a digit
 SERVED_SUFFIXES = {".png", ".csv", ".json", ".md"}  # results, not models or anything else
 PAGES = Path(__file__).with_name("web")
 
@@ -92,26 +94,25 @@ def guarded_file(root: Path, relative: str) -> Path:
     return path
 
 
-def _error(message: str, status: int) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+def _error(message: str, status: int, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
 def create_app(model_file: Path, ensemble_file: Path | None = None, experiments: Path = Path("experiments"),
                models: Path = Path("models")) -> FastAPI:
     """The app, with its models loaded (InputError if a model file cannot be used)."""
     reader = Reader(model_file, ensemble_file)
+    preprocessing = PreprocessingSlots()
     roots = {"experiments": Path(experiments), "models": Path(models)}
     app = FastAPI(title="mnistcnn", summary="Draw a digit and watch the network read it; browse sweeps and models.",
                   version=_version())
     app.mount("/static", StaticFiles(directory=PAGES / "static"), name="static")
+    app.add_middleware(BodyLimit)
+    app.state.preprocessing = preprocessing  # where tests can hold its slots
 
-    @app.middleware("http")
-    async def refuse_large_uploads(request: Request, call_next):
-        # Refused before the body is read, when the client says its size.
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES + 64 * 1024:
-            return _error(_too_large(int(declared)), 413)
-        return await call_next(request)
+    @app.exception_handler(UploadTooLarge)
+    async def refuse_large_upload(request: Request, error: UploadTooLarge):
+        return _error(error.detail, 413)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def draw_page():
@@ -130,14 +131,17 @@ def create_app(model_file: Path, ensemble_file: Path | None = None, experiments:
         data = image.file.read(MAX_UPLOAD_BYTES + 1)
         name = image.filename or "upload"
         if len(data) > MAX_UPLOAD_BYTES:
-            return _error(_too_large(len(data), name), 413)
+            return _error(too_large(name), 413)  # read only one byte past the limit: "more than"
         from mnistcnn.preprocess import preprocess_image
 
         try:
-            prepared = preprocess_image(io.BytesIO(data), name)
+            with preprocessing.held():
+                prepared = preprocess_image(io.BytesIO(data), name)
             prediction = Prediction(name, reader.probabilities(prepared, model))
         except (InputError, UsageError) as error:
             return _error(str(error), 400)
+        except ServerBusy as error:
+            return _error(str(error), 503, {"Retry-After": "5"})
         return {**prediction.to_dict(top_k), "model": model,
                 "preprocessed": np.round(prepared, 3).tolist()}
 
@@ -163,11 +167,6 @@ def create_app(model_file: Path, ensemble_file: Path | None = None, experiments:
             return _error(str(error), 404)
 
     return app
-
-
-def _too_large(size: int, name: str = "upload") -> str:
-    return (f"{name}: {size / 1e6:.1f} MB is too large for a digit image (the limit is "
-            f"{MAX_UPLOAD_BYTES / 1e6:.1f} MB); crop or shrink it")
 
 
 def _version() -> str:

@@ -4,14 +4,12 @@ It compiles the model the config describes, watches the validation split, logs
 every epoch to CSV, stops early on validation loss (restoring the best weights;
 with patience >= epochs, a fixed schedule, the last weights are kept) and can keep
 a best-validation checkpoint. A fixed-schedule run can also back itself up after every
-epoch and resume from there when started again (`backup_dir`).
+epoch and resume from there when started again (`backup_dir`, see backup.py).
 """
 
 import csv
-import json
 import math
 import os
-import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -19,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mnistcnn.backup import backup_callbacks, resumable_epochs
 from mnistcnn.config import NUM_CLASSES, Config
 from mnistcnn.data import Dataset
 from mnistcnn.runtime import import_keras, prepare, stdout_to_stderr
@@ -51,39 +50,6 @@ class EpochTimer(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["seconds"] = round(time.perf_counter() - self._start, 3)
-
-
-class HistoryBackup(keras.callbacks.Callback):
-    """Keeps every finished epoch's logs in `folder/history.json`, beside the weights and
-    optimizer state Keras's BackupAndRestore writes there, so a resumed run's history and
-    seconds start at epoch 1 rather than where it resumed. It comes before BackupAndRestore
-    in the callback list: a kill between the two writes leaves one epoch too many here,
-    which `_resumable_epochs` drops, never one too few."""
-
-    def __init__(self, folder: Path, fingerprint: dict, earlier: list):
-        super().__init__()
-        self.folder, self.fingerprint, self.epochs = folder, fingerprint, list(earlier)
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.epochs.append({name: float(value) for name, value in (logs or {}).items()})
-        self.folder.mkdir(parents=True, exist_ok=True)
-        partial = self.folder / ".history.json.partial"
-        partial.write_text(json.dumps({"fingerprint": self.fingerprint, "epochs": self.epochs}))
-        os.replace(partial, self.folder / "history.json")
-
-
-def _resumable_epochs(folder: Path, fingerprint: dict) -> list:
-    """The logs of the epochs a backup in `folder` holds weights for, or [] (and the folder
-    removed) when there is none or it belongs to another run (other config or data)."""
-    try:
-        saved = json.loads((folder / "history.json").read_text())
-        finished = json.loads((folder / "training_metadata.json").read_text())["epoch"]
-    except (OSError, ValueError, KeyError):
-        saved, finished = None, 0
-    if saved is None or saved.get("fingerprint") != fingerprint or finished < 1:
-        shutil.rmtree(folder, ignore_errors=True)
-        return []
-    return saved["epochs"][:finished]
 
 
 def _count_epochs_from_one(history_csv: Path) -> None:
@@ -209,11 +175,10 @@ def train(
             raise ValueError("backup_dir is for fixed-schedule runs on one device without a history file")
         backup_dir = Path(backup_dir)
         fingerprint = {"config": config.to_dict(), "data": dataset.record().summary()}
-        earlier_epochs = _resumable_epochs(backup_dir, fingerprint)
+        earlier_epochs = resumable_epochs(backup_dir, fingerprint)
         if earlier_epochs:
             say(f"resuming after epoch {len(earlier_epochs)} of {config.epochs} from {backup_dir}")
-        all_callbacks += [HistoryBackup(backup_dir, fingerprint, earlier_epochs),
-                          keras.callbacks.BackupAndRestore(str(backup_dir), delete_checkpoint=True)]
+        all_callbacks += backup_callbacks(backup_dir, fingerprint, earlier_epochs)
     if validated:
         all_callbacks.append(keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=config.patience, restore_best_weights=not config.fixed_schedule
