@@ -38,17 +38,23 @@ def test_every_relative_link_and_image_exists():
 
 
 def test_sweep_readings_quote_the_committed_summaries():
-    # Each reading's winner figure is the mean best validation accuracy in that sweep's summary.
+    # One reading for each committed sweep, quoting what its summary decided: the leader's
+    # error rate, and each other value's interval (worse by X [lo, hi]) or tie bound (±D).
     import csv
 
-    for sweep, value in [("pooling", "none"), ("learning_rate", "0.001"), ("loss", "categorical_hinge"),
-                         ("activation", "gelu"), ("kernel_size", "5")]:
+    readings = {re.match(r"\| \[(\w+)\]", line).group(1): line for line in README.splitlines()
+                if re.match(r"\| \[\w+\]\(experiments/", line)}
+    committed = sorted(path.parent.name for path in (PROJECT_ROOT / "experiments").glob("*/summary.csv"))
+    assert committed and sorted(readings) == committed
+    for sweep, reading in readings.items():
         with open(PROJECT_ROOT / "experiments" / sweep / "summary.csv") as stream:
-            rows = {row["value"]: row for row in csv.DictReader(stream)}
-        measured = float(rows[value]["best_valid_accuracy_mean"])
-        reading = next(line for line in README.splitlines() if line.startswith(f"| [{sweep}]"))
-        quoted = [float(figure) for figure in re.findall(r"0\.9\d{3}", reading)]
-        assert any(abs(figure - measured) <= 0.00006 for figure in quoted), (sweep, measured, quoted)
+            rows = list(csv.DictReader(stream))
+        leader = next(row for row in rows if row["verdict"] == "leader")
+        assert f"{float(leader['error_rate']):.2f}%" in reading, sweep
+        for row in rows:
+            if row is not leader:
+                quoted = re.search(r"(\[.*?\]|±[\d.]+)", row["label"]).group(1)
+                assert quoted.replace("±", "") in reading, (sweep, row["value"], quoted)
 
 
 def section_commands(heading: str) -> list[str]:

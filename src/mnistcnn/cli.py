@@ -206,7 +206,8 @@ def runs_command(experiments, models, sort, where, as_json, as_csv):
 @main.command("plot")
 @click.argument("sweep_dir", type=click.Path(file_okay=False, path_type=Path))
 def plot_command(sweep_dir):
-    """Redraw a sweep's plots, summary and README from its saved files (no training)."""
+    """Redraw a sweep's plots, summary and README from its saved files (no training),
+    redoing every comparison from the runs' saved predictions."""
     from mnistcnn.sweep_report import write_sweep_report
 
     for path in write_sweep_report(sweep_dir):

@@ -1,0 +1,58 @@
+"""`train-final --from-sweeps`: decided winners set their fields, ties leave the recipe's."""
+
+import json
+
+import pytest
+from conftest import run_cli
+from fake_sweeps import make_sweep
+
+from mnistcnn.errors import InputError, UsageError
+from mnistcnn.from_sweeps import config_from_sweeps
+from mnistcnn.presets import get_preset
+
+
+@pytest.fixture
+def sweeps(tmp_path):
+    experiments = tmp_path / "experiments"
+    make_sweep(experiments, "pooling", {"max": 0.020, "none": 0.010}, repeats=3)  # none decided better
+    make_sweep(experiments, "kernel_size", {3: 0.0135, 5: 0.0120}, repeats=3)  # 5 leads, too close to call
+    make_sweep(experiments, "optimizer", {"adam": 0.025, "sgd": 0.010}, repeats=3)  # sgd, with its own rate
+    return experiments
+
+
+def test_decided_winners_set_their_fields_and_ties_keep_the_recipes(sweeps):
+    config, origins = config_from_sweeps(get_preset("sweep"), sweeps)
+    assert config == get_preset("sweep").with_changes(pooling="none", optimizer="sgd", learning_rate=0.01)
+    assert origins["pooling"].startswith("none: the leader of ") and "max was decided worse by" in origins["pooling"]
+    assert origins["kernel_size"].startswith("3: the recipe's value, tie within ±")
+    assert origins["optimizer"].startswith("sgd: the leader of ")
+
+
+def test_sweeps_of_another_recipe_are_refused(sweeps):
+    with pytest.raises(UsageError, match="was swept with another recipe .*pass the preset and options"):
+        config_from_sweeps(get_preset("final"), sweeps)
+
+
+def test_a_folder_without_sweeps_is_refused(tmp_path):
+    with pytest.raises(InputError, match="holds no sweep"):
+        config_from_sweeps(get_preset("sweep"), tmp_path)
+
+
+def test_the_command_refuses_before_training_in_one_line(sweeps, tmp_path):
+    result = run_cli("train-final", "--from-sweeps", sweeps, "--data", "sample", "--output", tmp_path / "m.h5")
+    assert result.exit_code == 2 and "was swept with another recipe" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "m.h5").exists()
+
+
+def test_the_story_says_where_each_field_came_from(sweeps, tmp_path):
+    result = run_cli("train-final", "--preset", "sweep", "--from-sweeps", sweeps, "--epochs", 1, "--patience", 1,
+                     "--filters", 4, "--dense-units", 8, "--data", "sample", "--output", tmp_path / "m.h5")
+    # --epochs and the others are the command line's own: the sweeps' recipe had 4 epochs and 32 filters.
+    assert result.exit_code == 2 and "epochs 4 (here 1)" in result.output
+    result = run_cli("train-final", "--preset", "sweep", "--from-sweeps", sweeps, "--data", "sample",
+                     "--output", tmp_path / "m.h5")
+    assert result.exit_code == 0, result.output
+    story = json.loads((tmp_path / "m.json").read_text())
+    assert story["config"]["pooling"] == "none" and story["config"]["optimizer"] == "sgd"
+    assert set(story["from_sweeps"]) == {"pooling", "kernel_size", "optimizer"}
+    assert "pooling = none: the leader of" in result.output
