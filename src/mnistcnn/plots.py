@@ -107,6 +107,11 @@ def plot_differences(rows: list[dict], tie_points: float, title: str, path: Path
         rows: [{"label", "difference", "low", "high", "kind"}], kind one of DIFFERENCE_COLOURS.
         tie_points: the band within which a tie counts as decided, shaded.
     """
+    return _save(differences_figure(rows, tie_points, title), path)
+
+
+def differences_figure(rows: list[dict], tie_points: float, title: str):
+    """The figure `plot_differences` saves: a row per value, the first on top."""
     figure, axes = plt.subplots(figsize=(7, 0.5 * len(rows) + 1.6))
     axes.axvspan(-tie_points, tie_points, color="#dee2e6", alpha=0.6, linewidth=0,
                  label=f"tie band ±{tie_points:g}")
@@ -126,4 +131,4 @@ def plot_differences(rows: list[dict], tie_points: float, title: str, path: Path
     axes.set_title(title, fontsize=10)
     axes.grid(axis="x", alpha=0.3)
     axes.legend(fontsize="small", loc="best")
-    return _save(figure, path)
+    return figure
