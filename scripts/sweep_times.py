@@ -14,7 +14,7 @@ from pathlib import Path
 
 from markdown_blocks import markdown_table, replace_block
 
-from mnistcnn.sweep_report import read_results
+from mnistcnn.sweeps.report import read_results
 
 ROOT = Path(__file__).resolve().parents[1]
 

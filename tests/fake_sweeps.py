@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 
 from mnistcnn.config import Config
-from mnistcnn.paired import RepeatOutcome
+from mnistcnn.sweeps.paired import RepeatOutcome
 from mnistcnn.presets import get_preset
 from mnistcnn.records import DataRecord, RunRecord
-from mnistcnn.sweep_runs import RUN_FORMAT, kept_weights, plan_run, split_fingerprint, write_predictions
-from mnistcnn.sweeps import get_sweep
+from mnistcnn.sweeps.runs import RUN_FORMAT, kept_weights, plan_run, split_fingerprint, write_predictions
+from mnistcnn.sweeps.catalog import get_sweep
 
 IMAGES, WRITERS = 3000, 60
 

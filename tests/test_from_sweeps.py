@@ -7,7 +7,7 @@ from conftest import run_cli
 from fake_sweeps import make_sweep
 
 from mnistcnn.errors import InputError, UsageError
-from mnistcnn.from_sweeps import config_from_sweeps
+from mnistcnn.sweeps.recipe import config_from_sweeps
 from mnistcnn.presets import get_preset
 
 

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from mnistcnn.paired import RepeatOutcome, compare, compare_all, leader_of, sign_test_p
+from mnistcnn.sweeps.paired import RepeatOutcome, compare, compare_all, leader_of, sign_test_p
 
 
 def discordant(only_value: int, only_leader: int, images: int, writers=None, both=0) -> tuple:

@@ -4,7 +4,7 @@ import pytest
 from fake_sweeps import outcome
 
 from mnistcnn.errors import UsageError
-from mnistcnn.race import RaceSettings, in_shard, next_round
+from mnistcnn.sweeps.race import RaceSettings, in_shard, next_round
 
 
 def race(rates: dict, settings: RaceSettings, outcomes=None, stop_after_runs=None, seconds_a_run=60.0):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mnistcnn.storage import load_model
-from mnistcnn.sweep_runner import sweep_lock
+from mnistcnn.sweeps.runner import sweep_lock
 
 TIMEOUT = 300
 

@@ -7,13 +7,13 @@ from conftest import PROJECT_ROOT, run_cli as run
 
 from fake_sweeps import make_sweep
 
-from mnistcnn import sweep_runner
+from mnistcnn.sweeps import runner as sweep_runner
 from mnistcnn.config import Config, field_names
 from mnistcnn.errors import UsageError
 from mnistcnn.models import build_model
 from mnistcnn.presets import get_preset
 from mnistcnn.records import read_sweep_run
-from mnistcnn.sweeps import all_sweeps, get_sweep, sweep_names
+from mnistcnn.sweeps.catalog import all_sweeps, get_sweep, sweep_names
 
 REQUIRED = {"pooling", "learning_rate", "loss", "activation", "kernel_size",
             "optimizer", "batch_size", "dropout", "filters"}
@@ -118,7 +118,7 @@ def test_the_defaults_run_is_trained_once_and_shared(tmp_path, monkeypatch):
 
 
 def test_the_committed_sweeps_are_the_sweep_recipe_and_redraw_to_their_own_labels():
-    from mnistcnn.sweep_report import read_results
+    from mnistcnn.sweeps.report import read_results
 
     folders = sorted(path.parent for path in (PROJECT_ROOT / "experiments").glob("*/sweep.json"))
     for folder in folders:
@@ -239,7 +239,7 @@ TAKE_THE_LOCK = """
 import sys, time
 from pathlib import Path
 from mnistcnn.errors import UsageError
-from mnistcnn.sweep_runner import sweep_lock
+from mnistcnn.sweeps.runner import sweep_lock
 try:
     with sweep_lock(Path(sys.argv[1])):
         print("got", flush=True)

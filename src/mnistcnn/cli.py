@@ -16,8 +16,8 @@ from mnistcnn.cli_options import (FriendlyErrors, config_from, config_options, d
                                   strategy_option)
 from mnistcnn.errors import UsageError
 from mnistcnn.status import say as status
-from mnistcnn.race import MAX_REPEATS
-from mnistcnn.sweep_plan import SWEEP_PRESET
+from mnistcnn.sweeps.race import MAX_REPEATS
+from mnistcnn.sweeps.plan import SWEEP_PRESET
 
 @click.group(cls=FriendlyErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mnistcnn")
@@ -59,7 +59,7 @@ def train_final_command(preset, data_source, output, overwrite, ensemble, from_s
     config = config_from(preset, options)
     origins = None
     if from_sweeps is not None:
-        from mnistcnn.from_sweeps import config_from_sweeps
+        from mnistcnn.sweeps.recipe import config_from_sweeps
 
         config, origins = config_from_sweeps(config, from_sweeps)
         for field, origin in origins.items():
@@ -159,7 +159,7 @@ def sweep_command(name, values, preset, data_source, repeats, max_repeats, budge
     resumes where it stopped. With --shard K/N, copy the shards' folders together and
     run `mnistcnn plot`.
     """
-    from mnistcnn import sweep_plan
+    from mnistcnn.sweeps import plan as sweep_plan
 
     if name == "list":
         click.echo(sweep_plan.list_text())
@@ -208,7 +208,7 @@ def runs_command(experiments, models, sort, where, as_json, as_csv):
 def plot_command(sweep_dir):
     """Redraw a sweep's plots, summary and README from its saved files (no training),
     redoing every comparison from the runs' saved predictions."""
-    from mnistcnn.sweep_report import write_sweep_report
+    from mnistcnn.sweeps.report import write_sweep_report
 
     for path in write_sweep_report(sweep_dir):
         click.echo(f"wrote {path}")

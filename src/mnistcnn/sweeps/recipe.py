@@ -33,7 +33,7 @@ def config_from_sweeps(config: Config, experiments: Path) -> tuple[Config, dict]
         InputError: no sweep in the folder.
         UsageError: a sweep made with another base recipe.
     """
-    from mnistcnn.sweep_report import read_results
+    from mnistcnn.sweeps.report import read_results
 
     experiments = Path(experiments)
     folders = sorted(path.parent for path in experiments.glob("*/sweep.json"))

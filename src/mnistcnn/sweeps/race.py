@@ -81,7 +81,7 @@ def next_round(values: list, outcomes: dict, settings: RaceSettings, seconds: di
 
 def _round(values: list, outcomes: dict, settings: RaceSettings, spent_seconds: float) -> RaceState:
     """One round of the race, from the runs it has so far."""
-    from mnistcnn.paired import compare_all  # NumPy and SciPy: not for the CLI's --help
+    from mnistcnn.sweeps.paired import compare_all  # NumPy and SciPy: not for the CLI's --help
 
     budget_spent = settings.budget_minutes is not None and spent_seconds >= settings.budget_minutes * 60
     first = [(value, repeat) for repeat in range(settings.first_repeats) for value in values

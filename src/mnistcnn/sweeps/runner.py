@@ -2,7 +2,7 @@
 
 Repeat k of every value trains with seed k on validation split k (drawn with seed k),
 so the values of one repeat are judged on the same images and the images change from
-repeat to repeat. Each run is a folder (see sweep_runs.py); a rerun skips finished
+repeat to repeat. Each run is a folder (see runs.py); a rerun skips finished
 runs of the same plan, redoes unfinished ones and refuses, unless `force`, to replace a
 finished run made with other settings. A run another sweep of the same output folder
 already made with an identical config, data and split (the defaults' run, shared by
@@ -19,12 +19,12 @@ from pathlib import Path
 from mnistcnn.config import Config
 from mnistcnn.errors import UsageError
 from mnistcnn.files import atomic_write_text
-from mnistcnn.race import RaceSettings, in_shard, next_round
+from mnistcnn.sweeps.race import RaceSettings, in_shard, next_round
 from mnistcnn.records import RunRecord, read_sweep_run
 from mnistcnn.status import say
-from mnistcnn.sweep_runs import (Run, differences, identity, is_finished, plan_run, read_finished,
+from mnistcnn.sweeps.runs import (Run, differences, identity, is_finished, plan_run, read_finished,
                                  refuse_conflicts, saved_identity, split_fingerprint, write_predictions)
-from mnistcnn.sweeps import Sweep
+from mnistcnn.sweeps.catalog import Sweep
 
 
 class Splits:
@@ -230,7 +230,7 @@ def run_sweep(runs: SweepRuns, settings: RaceSettings, output_dir: Path, force: 
     Returns:
         The sweep folder.
     """
-    from mnistcnn.sweep_report import write_sweep_report
+    from mnistcnn.sweeps.report import write_sweep_report
 
     sweep = runs.sweep
     check_architecture_uses(sweep, runs.base.architecture)

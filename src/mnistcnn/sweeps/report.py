@@ -13,9 +13,9 @@ import numpy as np
 
 from mnistcnn.config import Config
 from mnistcnn.files import atomic_write_text, write_csv
-from mnistcnn.paired import TIE_POINTS, Comparison, compare_all
-from mnistcnn.race import RaceSettings, next_round
-from mnistcnn.sweep_runs import FinishedRun, is_finished, kept_weights, planned_runs, read_finished, sweep_info, RUN_FORMAT
+from mnistcnn.sweeps.paired import TIE_POINTS, Comparison, compare_all
+from mnistcnn.sweeps.race import RaceSettings, next_round
+from mnistcnn.sweeps.runs import FinishedRun, is_finished, kept_weights, planned_runs, read_finished, sweep_info, RUN_FORMAT
 
 
 @dataclass(frozen=True)

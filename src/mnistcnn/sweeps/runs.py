@@ -18,7 +18,7 @@ import numpy as np
 from mnistcnn.config import Config
 from mnistcnn.errors import OverwriteRefused, UsageError
 from mnistcnn.files import atomic_path, read_csv_columns
-from mnistcnn.paired import RepeatOutcome
+from mnistcnn.sweeps.paired import RepeatOutcome
 from mnistcnn.records import DataRecord, RunRecord, read_sweep_run
 
 # What a sweep run means. 2: validation and test measured on the same (kept) weights, the

@@ -1,4 +1,4 @@
-"""What can be swept: one line of data per hyperparameter. `sweep_runner.py` runs them.
+"""What can be swept: one line of data per hyperparameter. `runner.py` runs them.
 
 Adding a sweep is adding one `Sweep(...)` line to SWEEPS: the config field, its default
 values, a label for plots, and a sentence for `mnistcnn sweep list`. The sweep's name

@@ -3,7 +3,7 @@
 Which sweeps, which values, with what settings (a preset, by default `sweep`; any config
 field given; a fixed number of epochs without early stopping), how many repeats (a race,
 or a fixed number), everything checked before the first minute of training; then one
-read of the data, one device report, and `sweep_runner.run_sweep` for each sweep.
+read of the data, one device report, and `runner.run_sweep` for each sweep.
 """
 
 import sys
@@ -13,8 +13,8 @@ from pathlib import Path
 from mnistcnn.config import Config, parse_value
 from mnistcnn.errors import UsageError
 from mnistcnn.presets import get_preset
-from mnistcnn.race import RaceSettings
-from mnistcnn.sweeps import RESERVED_NAMES, Sweep, all_sweeps, get_sweep
+from mnistcnn.sweeps.race import RaceSettings
+from mnistcnn.sweeps.catalog import RESERVED_NAMES, Sweep, all_sweeps, get_sweep
 
 SWEEP_PRESET = "sweep"  # the recipe sweeps try their values with, unless --preset says otherwise
 RESULTS_FOLDER = Path("experiments")  # where sweeps go, and the committed ones lie
@@ -109,7 +109,7 @@ def run_planned(plan: SweepPlan, data_source: str | None, settings: RaceSettings
     from mnistcnn.data import read_source
     from mnistcnn.devices import check_devices
     from mnistcnn.distribution import make_strategy
-    from mnistcnn.sweep_runner import Splits, SweepRuns, check_before_training, run_sweep
+    from mnistcnn.sweeps.runner import Splits, SweepRuns, check_before_training, run_sweep
 
     strategy = make_strategy(strategy_name)
     hardware = check_devices()
@@ -134,7 +134,7 @@ def _folder_for(plan: SweepPlan, base: Config, splits, settings: RaceSettings, s
     """`experiments/`, unless a sweep there holds runs made with other settings (the committed
     sweeps, on the full set): then the user's own `my-experiments/`, so the command works and
     leaves the committed results as they are."""
-    from mnistcnn.sweep_runner import SweepRuns
+    from mnistcnn.sweeps.runner import SweepRuns
 
     most = settings.repeats or settings.max_repeats
     for sweep in plan.sweeps:
@@ -156,6 +156,6 @@ def list_text() -> str:
 
 
 def result_text(sweep_dir: Path) -> str:
-    from mnistcnn.sweep_report import summary_text
+    from mnistcnn.sweeps.report import summary_text
 
     return summary_text(sweep_dir)
