@@ -85,8 +85,9 @@ class RunRecord:
     and where it was made. One type for every record on disk: a model's `NAME.json`
     (single or ensemble, or one member kept as a model of its own), an ensemble member's
     work-in-progress file and a sweep run's `metrics.json`, whatever age wrote them.
-    A sweep run's validation figures are its curve's: `accuracy` and `loss` of the last
-    epoch and `best_accuracy`.
+    A sweep run's validation `accuracy`, `loss` and `errors` are its kept weights' (as its
+    test figures are; older runs took the last epoch's), and `best_accuracy` is the best
+    of its curve.
 
     `members` holds an ensemble's members (each with its own `seed`, `config` and
     `data` as the ensemble's); `provenance` keeps the rest of the story as written
