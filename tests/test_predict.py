@@ -10,6 +10,7 @@ from PIL import Image
 from conftest import PROJECT_ROOT, run_cli as run
 
 CUSTOM_DIGITS = PROJECT_ROOT.parent / "shared" / "data" / "custom-digits"
+PHOTO_DIGITS = PROJECT_ROOT.parent / "shared" / "data" / "photo-digits"  # test data only: no licence
 COMMITTED_MODEL = PROJECT_ROOT / "models" / "mnistcnn.h5"
 EXAMPLE_DIGITS = PROJECT_ROOT / "examples" / "digits"  # made by scripts/make_example_digits.py
 
@@ -145,19 +146,27 @@ def test_kaggle_malformed_rows_name_the_line(tmp_path, mutate, message):
     assert result.exit_code == 1 and message in result.output, result.output
 
 
-def custom_digits_accuracy(model_file) -> float:
-    result = run("predict", CUSTOM_DIGITS, "--model-file", model_file, "--json")
+def labelled_folder_accuracy(folder, model_file, count) -> float:
+    """`mnistcnn predict FOLDER --json` against the folder's LABELS.csv; all `count` images read."""
+    result = run("predict", folder, "--model-file", model_file, "--json")
     assert result.exit_code == 0, result.output
-    labels = {row["file"]: int(row["label"]) for row in csv.DictReader((CUSTOM_DIGITS / "LABELS.csv").open())}
+    labels = {row["file"]: int(row["label"]) for row in csv.DictReader((folder / "LABELS.csv").open())}
     predictions = json.loads(result.stdout)
-    assert len(predictions) == len(labels) == 26
+    assert len(predictions) == len(labels) == count
     correct = [entry["digit"] == labels[entry["file"].split("/")[-1]] for entry in predictions]
     return sum(correct) / len(correct)
 
 
 @pytest.mark.skipif(not CUSTOM_DIGITS.is_dir(), reason="the person-made digits are not beside the project")
 def test_committed_model_reads_person_made_digits():
-    assert custom_digits_accuracy(COMMITTED_MODEL) == 1.0  # 26 of 26
+    assert labelled_folder_accuracy(CUSTOM_DIGITS, COMMITTED_MODEL, 26) == 1.0  # 26 of 26
+
+
+@pytest.mark.skipif(not PHOTO_DIGITS.is_dir(), reason="the photographed digits are not beside the project")
+def test_committed_model_reads_photographed_digits():
+    """Issue 26: camera photos of pen, marker and pencil on white, grey, beige, pink and
+    blue paper (67), and tablet drawings (10), from nine public repositories."""
+    assert labelled_folder_accuracy(PHOTO_DIGITS, COMMITTED_MODEL, 77) == 1.0  # 77 of 77
 
 
 def test_committed_model_reads_the_example_digits():

@@ -1,6 +1,8 @@
 """The MNIST-style preprocessing on synthetic digits with known answers, and bad images."""
 
 import struct
+import subprocess
+import sys
 import zlib
 
 import numpy as np
@@ -116,6 +118,7 @@ def huge_png_header(width, height) -> bytes:
     (b"", "not an image"),
     (b"hello, I am text", "not an image"),
     (huge_png_header(60000, 60000), "too large"),
+    (huge_png_header(5001, 5000), "5001x5000 pixels is too large for a digit image .the limit is 25 megapixels."),
 ])
 def test_bad_files(tmp_path, content, message):
     path = tmp_path / "bad.png"
@@ -170,3 +173,40 @@ def test_camera_grain_does_not_widen_the_crop(tmp_path):
         columns = np.flatnonzero(seen.max(axis=0) > 0.05)
         # MNIST fits the longer side of the digit to 20 px (a pixel more from anti-aliasing).
         assert 19 <= max(np.ptp(rows), np.ptp(columns)) + 1 <= 21, index
+
+
+# Prepares the image named on the command line and prints by how many MB the process's
+# peak resident memory grew, after a warm-up on a small image (imports, first calls).
+PEAK_MEMORY = """
+import io, resource, sys
+from PIL import Image, ImageDraw
+from mnistcnn.preprocess import preprocess_image
+
+warm = Image.new("L", (64, 64), 255)
+ImageDraw.Draw(warm).line([(10, 10), (50, 50)], fill=0, width=5)
+buffer = io.BytesIO()
+warm.save(buffer, "PNG")
+preprocess_image(io.BytesIO(buffer.getvalue()))
+unit = 1024 if sys.platform != "darwin" else 1024 * 1024  # ru_maxrss is KiB on Linux, bytes on macOS
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+preprocess_image(sys.argv[1])
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / unit)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the resource module is Unix's")
+def test_the_largest_accepted_image_costs_at_most_200_mb(tmp_path):
+    """Issue 29: any accepted image is prepared within 200 MB. The costliest is a transparent
+    PNG at the pixel limit, which Pillow cannot decode at a reduced size (a JPEG it can)."""
+    from mnistcnn.image_input import MAX_PIXELS
+
+    width = MAX_PIXELS // 4000
+    image = Image.new("RGBA", (width, 4000), (0, 0, 0, 0))
+    ImageDraw.Draw(image).line([(width * 0.3, 1000), (width * 0.7, 1000), (width * 0.45, 3300)],
+                               fill=(0, 0, 0, 255), width=120)
+    path = tmp_path / "huge.png"
+    image.save(path, compress_level=1)
+    del image
+    result = subprocess.run([sys.executable, "-c", PEAK_MEMORY, str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert float(result.stdout) <= 200, f"{result.stdout.strip()} MB"
