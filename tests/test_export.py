@@ -112,19 +112,27 @@ class InstalledAs:
     ("not installed", PROJECT_ROOT, 'pip install -e ".[export]"'),  # the checkout on sys.path
 ])
 def test_the_install_hint_fits_how_mnistcnn_was_installed(monkeypatch, tmp_path, installed, where, command):
-    from importlib import metadata
-
     from mnistcnn import installation
 
-    def distribution(name):
-        if installed == "not installed":
-            raise metadata.PackageNotFoundError(name)
-        return InstalledAs(installed)
+    def distributions(name):
+        assert name == "mnistcnn"
+        return [] if installed == "not installed" else [InstalledAs(installed)]
 
-    monkeypatch.setattr(installation.metadata, "distribution", distribution)
+    monkeypatch.setattr(installation.metadata, "distributions", distributions)
     monkeypatch.chdir(tmp_path if where == "elsewhere" else where)
     hint = installation.install_command("export")
     assert hint == command and "mnistcnn[export]" not in hint
+
+
+def test_the_install_record_wins_over_a_source_trees_own_egg_info(monkeypatch):
+    # An editable install puts src/ on sys.path, and with it the build's src/mnistcnn.egg-info,
+    # which has no install record; it can come first (a script that puts src/ first did so).
+    from mnistcnn import installation
+
+    editable = InstalledAs({"url": PROJECT_ROOT.as_uri(), "dir_info": {"editable": True}})
+    monkeypatch.setattr(installation.metadata, "distributions", lambda name: [InstalledAs(None), editable])
+    monkeypatch.chdir(PROJECT_ROOT)
+    assert installation.install_command("export") == 'pip install -e ".[export]"'
 
 
 def test_a_wrong_suffix_is_a_usage_error(tiny_models, tmp_path):

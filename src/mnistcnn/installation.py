@@ -17,15 +17,21 @@ CHECKOUT = Path(__file__).resolve().parents[2]
 
 def install_command(extra: str) -> str:
     """The pip command that installs `extra` (e.g. "export") for this installation of mnistcnn."""
-    try:
-        distribution = metadata.distribution("mnistcnn")
-    except metadata.PackageNotFoundError:
-        distribution = None
+    distribution = _installed()
     source, editable = _source_folder(distribution)
     if source is not None:
         where = "." if source == Path.cwd().resolve() else str(source)
         return f'pip install {"-e " if editable else ""}"{where}[{extra}]"'
     return "pip install " + " ".join(f'"{requirement}"' for requirement in extra_requirements(distribution, extra))
+
+
+def _installed():
+    """mnistcnn's installed distribution, or None. With several on sys.path (an editable
+    install puts `src/` there, and with it the build's own `src/mnistcnn.egg-info`, which has
+    no install record), the one pip recorded the installation in is it."""
+    found = list(metadata.distributions(name="mnistcnn"))
+    recorded = [distribution for distribution in found if distribution.read_text("direct_url.json")]
+    return (recorded or found or [None])[0]
 
 
 def _source_folder(distribution) -> tuple[Path | None, bool]:
