@@ -115,8 +115,9 @@ def write_sweep_report(sweep_dir: Path) -> list[Path]:
     sweep_dir = Path(sweep_dir)
     results = read_results(sweep_dir)
     rows = results.rows()
-    write_csv(sweep_dir / "summary.csv", [list(SUMMARY_COLUMNS)] + [[_format(row[key]) for key in SUMMARY_COLUMNS]
-                                                                     for row in rows])
+    # A value is written as its folder is named (0.0, not 0), so the two always match.
+    write_csv(sweep_dir / "summary.csv", [list(SUMMARY_COLUMNS)] + [
+        [str(row[key]) if key == "value" else _format(row[key]) for key in SUMMARY_COLUMNS] for row in rows])
     written = [sweep_dir / "summary.csv"]
     info = results.info
     for metric in ("accuracy", "loss"):
