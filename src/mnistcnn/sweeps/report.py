@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from mnistcnn.config import Config
+from mnistcnn.errors import InputError
 from mnistcnn.files import atomic_write_text, write_csv
-from mnistcnn.sweeps.paired import TIE_POINTS, Comparison, compare_all
+from mnistcnn.sweeps.paired import TIE_POINTS, compare_all
 from mnistcnn.sweeps.race import RaceSettings, next_round
 from mnistcnn.sweeps.runs import FinishedRun, is_finished, kept_weights, planned_runs, read_finished, sweep_info, RUN_FORMAT
 
@@ -70,8 +71,6 @@ def read_results(sweep_dir: Path) -> SweepResults:
         InputError: not a sweep folder, or no finished run of its plan yet.
         ValueError: two runs of one repeat saw different validation images.
     """
-    from mnistcnn.errors import InputError
-
     sweep_dir = Path(sweep_dir)
     info = sweep_info(sweep_dir)
     runs, counted = {}, set()
@@ -254,9 +253,3 @@ def summary_text(sweep_dir: Path) -> str:
     if results.stale:
         lines.append(f"Not counted: {len(results.stale)} finished run(s) of another plan (see README.md).")
     return "\n".join(lines)
-
-
-def comparisons_of(sweep_dir: Path) -> tuple[dict, object, dict[object, Comparison]]:
-    """(sweep.json, leader, comparisons) for `train-final --from-sweeps`."""
-    results = read_results(sweep_dir)
-    return results.info, results.leader, results.comparisons

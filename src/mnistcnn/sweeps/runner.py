@@ -13,6 +13,7 @@ from writing the same sweep.
 import json
 import shutil
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -169,7 +170,7 @@ def copy_twin(run: Run, twin: Path) -> None:
     record = read_sweep_run(twin)
     copied_from = "/".join(twin.parts[-3:])  # SWEEP/VALUE/seed-N
     provenance = {**record.provenance, "value": run.value, "copied_from": copied_from}
-    saved = RunRecord(**{**record.__dict__, "provenance": provenance})
+    saved = replace(record, provenance=provenance)
     atomic_write_text(run.folder / "metrics.json", json.dumps(saved.to_json(), indent=2) + "\n")
 
 

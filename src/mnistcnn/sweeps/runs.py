@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from mnistcnn.config import Config
-from mnistcnn.errors import OverwriteRefused, UsageError
+from mnistcnn.errors import InputError, OverwriteRefused, UsageError
 from mnistcnn.files import atomic_path, read_csv_columns
 from mnistcnn.sweeps.paired import RepeatOutcome
 from mnistcnn.records import DataRecord, RunRecord, read_sweep_run
@@ -137,8 +137,6 @@ def read_finished(run: Run) -> FinishedRun:
 def sweep_info(sweep_dir: Path) -> dict:
     """A sweep folder's `sweep.json`: its field, values, base config, each value's changes
     and the race's settings."""
-    from mnistcnn.errors import InputError
-
     sweep_dir = Path(sweep_dir)
     if not sweep_dir.is_dir():
         raise InputError(f"{sweep_dir} does not exist; pass a sweep folder such as experiments/pooling")
