@@ -38,7 +38,8 @@ def member_facts(story: RunRecord) -> dict:
     }
 
 
-def decide(errors: dict, minutes: dict = TIE_BREAK_MINUTES) -> str:
+def decide(errors: dict, minutes: dict = TIE_BREAK_MINUTES,
+           minutes_source: str = "measured on one machine in issue 7") -> str:
     """The rule, word for word: fewer pooled errors wins unless within counting noise,
     then the cheaper recipe wins (by the minutes both recipes took on one machine)."""
     (first, first_errors), (second, second_errors) = errors.items()
@@ -47,7 +48,7 @@ def decide(errors: dict, minutes: dict = TIE_BREAK_MINUTES) -> str:
         cheaper = min(minutes, key=minutes.get)
         return (f"a tie: |{first_errors} - {second_errors}| = {abs(first_errors - second_errors)} <= "
                 f"sqrt({first_errors} + {second_errors}) = {noise:.1f}, so the recipe with fewer CPU-minutes "
-                f"per model (measured on one machine in issue 7) wins: **{cheaper}** ({minutes[cheaper]:.1f} min "
+                f"per model ({minutes_source}) wins: **{cheaper}** ({minutes[cheaper]:.1f} min "
                 f"against {max(minutes.values()):.1f})")
     winner = min(errors, key=errors.get)
     return (f"**{winner}** wins: {errors[winner]} errors against {max(errors.values())}, a difference of "

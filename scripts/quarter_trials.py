@@ -1,0 +1,73 @@
+"""Apply the rule of models/trials/quarter/RULE.md: `quarter` against `strided`.
+
+    python scripts/quarter_trials.py
+
+Reads the three `quarter` stories in models/trials/quarter/ and the three `strided` ones
+in models/trials/writers/ (the same seeds and writer-disjoint splits), pools each
+recipe's validation errors, and writes models/trials/quarter/RESULT.md: every member, the
+decision, and whether `quarter` kept within a quarter of `strided`'s CPU-minutes. Only
+validation figures are read; the stories' test figures are never printed.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "scripts"))
+from mnistcnn.records import RunRecord  # noqa: E402
+from writer_trials import SEEDS, decide, member_facts  # noqa: E402
+
+TRIALS = ROOT / "models" / "trials"
+STORIES = {"strided": TRIALS / "writers" / "strided-seed-{seed}.json",
+           "quarter": TRIALS / "quarter" / "quarter-seed-{seed}.json"}
+TARGET_SHARE = 0.25
+
+
+def main() -> None:
+    lines = ["# `quarter` against `strided` on unseen writers: the result",
+             "",
+             "Written by `python scripts/quarter_trials.py` from the stories of the runs in "
+             "[RULE.md](RULE.md), by its rule. Validation figures only.",
+             "",
+             "| recipe | seed | valid writers | valid images | valid errors | valid accuracy | minutes |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    errors, minutes, missing = {}, {}, []
+    for recipe, pattern in STORIES.items():
+        members = []
+        for seed in SEEDS:
+            path = Path(str(pattern).format(seed=seed))
+            if not path.is_file():
+                missing.append(path.name)
+                continue
+            facts = member_facts(RunRecord.from_json(json.loads(path.read_text())))
+            members.append(facts)
+            lines.append(f"| {recipe} | {seed} | {facts['writers']} | {facts['images']} | {facts['errors']} "
+                         f"| {facts['accuracy']:.4f} | {facts['minutes']:.1f} |")
+        if len(members) == len(SEEDS):
+            errors[recipe] = sum(member["errors"] for member in members)
+            minutes[recipe] = sum(member["minutes"] for member in members) / len(members)
+    lines.append("")
+    for recipe in errors:
+        lines.append(f"{recipe}: {errors[recipe]} validation errors pooled over its three members, "
+                     f"{minutes[recipe]:.1f} CPU-minutes per member on average.")
+    lines.append("")
+    if missing:
+        lines.append(f"Not decided yet: {len(missing)} runs still to train ({', '.join(missing)}); "
+                     "`bash scripts/quarter_trials.sh` trains only those.")
+    else:
+        decision = decide(errors, minutes, "both measured on this Xeon")
+        share = minutes["quarter"] / minutes["strided"]
+        target = "within" if share <= TARGET_SHARE else "outside"
+        lines.append("Decision: " + decision + ".")
+        lines.append("")
+        lines.append(f"`quarter` took {share:.0%} of `strided`'s CPU-minutes per member, {target} the "
+                     f"issue's quarter ({TARGET_SHARE * minutes['strided']:.1f} minutes).")
+    text = "\n".join(lines) + "\n"
+    (TRIALS / "quarter" / "RESULT.md").write_text(text)
+    sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()
