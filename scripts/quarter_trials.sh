@@ -9,7 +9,7 @@ folder=models/trials/quarter
 for seed in 11 12 13; do
     output=$folder/quarter-seed-$seed.h5
     [ -f "${output%.h5}.json" ] && continue
-    mnistcnn train-final --preset best --batch-size 128 --learning-rate 0.002 --epochs 15 \
-        --patience 15 --precision float32 --valid-split writers --valid-fraction 0.2 \
+    mnistcnn train-final --preset best --batch-size 128 --learning-rate 0.002 --epochs 12 \
+        --patience 12 --precision float32 --valid-split writers --valid-fraction 0.2 \
         --seed "$seed" --output "$output" > "${output%.h5}.log" 2>&1
 done
