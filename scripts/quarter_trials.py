@@ -33,7 +33,7 @@ def main() -> None:
              "",
              "| recipe | seed | valid writers | valid images | valid errors | valid accuracy | minutes |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
-    errors, minutes, missing = {}, {}, []
+    errors, minutes, machines, missing = {}, {}, {}, []
     for recipe, pattern in STORIES.items():
         members = []
         for seed in SEEDS:
@@ -41,8 +41,10 @@ def main() -> None:
             if not path.is_file():
                 missing.append(path.name)
                 continue
-            facts = member_facts(RunRecord.from_json(json.loads(path.read_text())))
+            story = RunRecord.from_json(json.loads(path.read_text()))
+            facts = member_facts(story)
             members.append(facts)
+            machines.setdefault(recipe, set()).add(story.provenance.get("device", "an unrecorded machine"))
             lines.append(f"| {recipe} | {seed} | {facts['writers']} | {facts['images']} | {facts['errors']} "
                          f"| {facts['accuracy']:.4f} | {facts['minutes']:.1f} |")
         if len(members) == len(SEEDS):
@@ -57,13 +59,16 @@ def main() -> None:
         lines.append(f"Not decided yet: {len(missing)} runs still to train ({', '.join(missing)}); "
                      "`bash scripts/quarter_trials.sh` trains only those.")
     else:
-        decision = decide(errors, minutes, "both measured on this Xeon")
+        # The stories say where each recipe trained (the two sets of trials ran in different sessions).
+        where = "; ".join(f"{recipe}'s on {' and '.join(sorted(machines[recipe]))}" for recipe in errors)
+        decision = decide(errors, minutes, where)
         share = minutes["quarter"] / minutes["strided"]
         target = "within" if share <= TARGET_SHARE else "outside"
         lines.append("Decision: " + decision + ".")
         lines.append("")
         lines.append(f"`quarter` took {share:.0%} of `strided`'s CPU-minutes per member, {target} the "
-                     f"issue's quarter ({TARGET_SHARE * minutes['strided']:.1f} minutes).")
+                     f"issue's quarter ({TARGET_SHARE * minutes['strided']:.1f} minutes); minutes measured "
+                     f"{where}.")
     text = "\n".join(lines) + "\n"
     (TRIALS / "quarter" / "RESULT.md").write_text(text)
     sys.stdout.write(text)
