@@ -189,7 +189,7 @@ def race_table(results) -> str:
                      f"of the Keras example's (1/{keras_side['seconds_to_0.990'] / ours['seconds_to_0.990']:.1f}).")
     commands = results["commands"]
     lines.append(f"\n`mnistcnn --help`: {commands['help_seconds']:.2f} s wall time; `mnistcnn evaluate` "
-                 f"(committed model, train + valid + test, report written): {commands['evaluate_seconds']:.1f} s "
+                 f"(committed model, valid + test, report written): {commands['evaluate_seconds']:.1f} s "
                  f"(medians of {commands['repeats']}).")
     machine = results["machine"]
     lines.append(f"\nMedians of {results['repeats']} runs per side, {machine['cpu']}, {machine['cores']} cores, "

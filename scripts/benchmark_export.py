@@ -56,7 +56,7 @@ def main():
             for export_format in export.FORMATS:
                 output = export.default_output(Path(folder) / model_file.name, export_format)
                 export.export_model(model_file, export_format, output, os.environ.get("MNISTCNN_DATA"), say)
-                probabilities, speed = best_speed(lambda batch: export.RUNNERS[export_format](output, batch), images)
+                probabilities, speed = best_speed(export.RUNNERS[export_format](output), images)
                 rows.append({"model": name, "format": export_format, "megabytes": export.file_size(output) / 1e6,
                              "test_accuracy": float(np.mean(probabilities.argmax(axis=1) == labels)),
                              "agreement": float(np.mean(probabilities.argmax(axis=1) == reference.argmax(axis=1))),

@@ -64,7 +64,7 @@ def test_train_final_then_evaluate_on_the_sample(tmp_path):
     assert story["metrics"]["test"]["accuracy"] >= 0.95
 
     report_dir = tmp_path / "report"
-    result = run("evaluate", "--model-file", output, "--data", "sample", "--report-dir", report_dir, "--json")
+    result = run("evaluate", "--model-file", output, "--data", "sample", "--report-dir", report_dir, "--train", "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["test"]["accuracy"] == pytest.approx(story["metrics"]["test"]["accuracy"], abs=1e-9)

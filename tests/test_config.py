@@ -26,7 +26,8 @@ def test_unknown_choice_lists_the_valid_ones(field):
 
 @pytest.mark.parametrize("changes", [{"epochs": 0}, {"epochs": -1}, {"batch_size": 0},
                                      {"valid_fraction": -0.1}, {"valid_fraction": 1.0},
-                                     {"dropout": 1.0}, {"learning_rate": 0.0}, {"kernel_size": 0}])
+                                     {"dropout": 1.0}, {"learning_rate": 0.0}, {"kernel_size": 0},
+                                     {"beta_1": 1.0}, {"beta_2": 0.0}])
 def test_impossible_numbers(changes):
     with pytest.raises(UsageError):
         Config(**changes)

@@ -156,7 +156,9 @@ def test_the_commands_formats_are_the_modules():
 
 
 @needs_runtimes
-@pytest.mark.parametrize("export_format", FORMATS)
+# ONNX is left out: the committed ONNX twins carry this same check, and test_twins.py holds
+# them to it (and to the .h5 they were made from).
+@pytest.mark.parametrize("export_format", [name for name in FORMATS if name != "onnx"])
 def test_the_committed_model_exports_agree_on_the_full_test_set(full_mnist, tmp_path, export_format):
     output = output_for(tmp_path, export_format, "mnistcnn")
     result = run_cli("export", PROJECT_ROOT / "models" / "mnistcnn.h5", "--format", export_format,

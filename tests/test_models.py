@@ -25,6 +25,14 @@ def test_strided_has_the_kaggle_networks_parameter_count():
     assert build_model(Config(architecture="strided")).count_params() == 327_242
 
 
+def test_lean_is_tuomasos_network_with_the_activation_after_pooling():
+    model = build_model(Config(architecture="lean", filters=24, kernel_size=5, dense_units=256))
+    # 5x5x24 + 24, 3x3x24x32 + 32, 800x256 + 256, 256x10 + 10, as train_mnist_fast's.
+    assert model.count_params() == 624 + 6_944 + 205_056 + 2_570
+    kinds = [type(layer).__name__ for layer in model.layers[1:]]
+    assert kinds[:6] == ["Conv2D", "MaxPooling2D", "Activation", "Conv2D", "MaxPooling2D", "Activation"]
+
+
 def test_m3_has_the_papers_parameter_count():
     assert build_model(Config(architecture="m3")).count_params() == 1_126_280
 

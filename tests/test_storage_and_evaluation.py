@@ -23,6 +23,17 @@ def test_save_then_load_gives_identical_predictions(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.h5", "m.json"]
 
 
+def test_an_ensemble_file_is_known_without_keras(tmp_path):
+    from mnistcnn.ensemble import combine
+    from mnistcnn.storage import holds_ensemble
+
+    tiny = Config(filters=4, dense_units=8, precision="float32")
+    save_model(build_model(tiny), tmp_path / "single.h5", {})
+    save_model(combine([build_model(tiny), build_model(tiny)]), tmp_path / "pair.h5", {})
+    (tmp_path / "text.h5").write_text("not HDF5")
+    assert [holds_ensemble(tmp_path / name) for name in ("single.h5", "pair.h5", "text.h5")] == [False, True, False]
+
+
 def test_missing_model_file(tmp_path):
     with pytest.raises(InputError, match="no model file at .*train-final"):
         load_model(tmp_path / "absent.h5")

@@ -14,8 +14,10 @@ from mnistcnn.errors import UsageError
 # What every network takes and gives: a 28x28 grey image, one probability per digit.
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
+# The name ensemble.combine gives its model, by which an `.h5` is known as an ensemble.
+ENSEMBLE_NAME = "ensemble"
 
-ARCHITECTURES = ("mlp", "baseline", "deep", "strided", "m3")
+ARCHITECTURES = ("mlp", "baseline", "lean", "deep", "strided", "m3")
 POOLINGS = ("max", "average", "none")
 ACTIVATIONS = ("relu", "elu", "selu", "tanh", "sigmoid", "gelu", "swish", "leaky_relu")
 LOSSES = (
@@ -63,6 +65,9 @@ class Config:
     loss: str = _setting("categorical_crossentropy", "Training loss.")
     optimizer: str = _setting("adam", "Optimizer (momentum is SGD with Nesterov momentum 0.9).")
     learning_rate: float = _setting(0.001, "Peak learning rate.")
+    beta_1: float = _setting(0.9, "Adam's (AdamW's, Nadam's) decay of its running mean of gradients; lower "
+                                  "follows the latest steps more closely.")
+    beta_2: float = _setting(0.999, "Adam's (AdamW's, Nadam's) decay of its running mean of squared gradients.")
     schedule: str = _setting("constant", "constant, or cosine: warm-up (one epoch, at most a fifth of the run) "
                                          "then cosine decay to zero.")
     batch_size: int = _setting(128, "Images per training step.")
@@ -97,6 +102,10 @@ class Config:
             raise UsageError(f"dropout must be in [0, 1), got {self.dropout}")
         if not self.learning_rate > 0:
             raise UsageError(f"learning_rate must be > 0, got {self.learning_rate}")
+        for field in ("beta_1", "beta_2"):
+            if not 0 < getattr(self, field) < 1:
+                raise UsageError(f"{field} must be between 0 and 1 (exclusive), got {getattr(self, field)}; "
+                                 "Adam's own are 0.9 and 0.999")
         if not 0 <= self.valid_fraction < 1:
             raise UsageError(
                 f"valid_fraction must be at least 0 and below 1, got {self.valid_fraction}; use e.g. 0.1"

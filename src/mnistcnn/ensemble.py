@@ -5,12 +5,11 @@ An ensemble is an ordinary model (input -> every member -> mean), so it saves as
 it apart again to report each member.
 """
 
+from mnistcnn.config import ENSEMBLE_NAME
 from mnistcnn.runtime import import_keras
 
 keras = import_keras()
 from keras import layers  # noqa: E402
-
-ENSEMBLE_NAME = "ensemble"
 
 
 def combine(members: list) -> keras.Model:

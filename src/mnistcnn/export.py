@@ -120,10 +120,13 @@ def export_model(model_file: Path, export_format: str, output: Path | None, data
     inference = inference_model(model)
     inference(images[:1])  # Keras's ONNX export needs a model that has been called once
     status(f"exporting {model_file} as {export_format} to {output}")
+    from mnistcnn.twins import record_path, write_record
+
+    record_path(output).unlink(missing_ok=True)  # vouches for the old file, not the one being written
     _write(inference, export_format, output)
     reference = model.predict(images, batch_size=500, verbose=0).astype(np.float64)
     start = time.perf_counter()
-    exported = RUNNERS[export_format](output, images).astype(np.float64)
+    exported = RUNNERS[export_format](output)(images).astype(np.float64)
     seconds = time.perf_counter() - start
     check = ExportCheck(export_format, str(output), len(images),
                         float(np.mean(exported.argmax(axis=1) == reference.argmax(axis=1))),
@@ -131,6 +134,7 @@ def export_model(model_file: Path, export_format: str, output: Path | None, data
     if check.agreement < AGREEMENT_NEEDED:
         raise InputError(f"{output} gives the .h5's digit for only {check.agreement:.2%} of the test images "
                          f"(at least {AGREEMENT_NEEDED:.1%} needed); the export is not usable")
+    write_record(model_file, check)
     return check
 
 
@@ -167,40 +171,45 @@ def file_size(path: Path) -> int:
     return sum(file.stat().st_size for file in path.rglob("*") if file.is_file()) if path.is_dir() else path.stat().st_size
 
 
-def _run_savedmodel(path: Path, images: np.ndarray) -> np.ndarray:
+def _savedmodel_runner(path: Path):
     import tensorflow as tf
 
     serve = tf.saved_model.load(str(path)).signatures["serving_default"]
-    outputs = [next(iter(serve(tf.constant(batch)).values())).numpy() for batch in _batches(images)]
-    return np.concatenate(outputs)
+    return lambda images: np.concatenate([next(iter(serve(tf.constant(batch)).values())).numpy()
+                                          for batch in _batches(images)])
 
 
-def _run_onnx(path: Path, images: np.ndarray) -> np.ndarray:
+def _onnx_runner(path: Path):
     import onnxruntime
 
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
-    return np.concatenate([session.run(None, {name: batch})[0] for batch in _batches(images)])
+    return lambda images: np.concatenate([session.run(None, {name: batch})[0] for batch in _batches(images)])
 
 
-def _run_litert(path: Path, images: np.ndarray) -> np.ndarray:
+def _litert_runner(path: Path):
     from ai_edge_litert.interpreter import Interpreter
 
     from mnistcnn.runtime import native_stderr_silenced
 
-    # Each allocation prints "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." from C++.
     with native_stderr_silenced():
         interpreter = Interpreter(model_path=str(path))
-        input_index = interpreter.get_input_details()[0]["index"]
-        output_index = interpreter.get_output_details()[0]["index"]
-        outputs = []
-        for batch in _batches(images):
-            interpreter.resize_tensor_input(input_index, batch.shape)
-            interpreter.allocate_tensors()
-            interpreter.set_tensor(input_index, batch)
-            interpreter.invoke()
-            outputs.append(interpreter.get_tensor(output_index).copy())
-    return np.concatenate(outputs)
+    input_index = interpreter.get_input_details()[0]["index"]
+    output_index = interpreter.get_output_details()[0]["index"]
+
+    def run(images: np.ndarray) -> np.ndarray:
+        # Each allocation prints "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." from C++.
+        with native_stderr_silenced():
+            outputs = []
+            for batch in _batches(images):
+                interpreter.resize_tensor_input(input_index, batch.shape)
+                interpreter.allocate_tensors()
+                interpreter.set_tensor(input_index, batch)
+                interpreter.invoke()
+                outputs.append(interpreter.get_tensor(output_index).copy())
+        return np.concatenate(outputs)
+
+    return run
 
 
 def _batches(images: np.ndarray, size: int = 500):
@@ -208,4 +217,6 @@ def _batches(images: np.ndarray, size: int = 500):
         yield np.ascontiguousarray(images[start:start + size], dtype=np.float32)
 
 
-RUNNERS = {"savedmodel": _run_savedmodel, "onnx": _run_onnx, "litert": _run_litert}
+# Each format's runtime: RUNNERS[format](path) loads the file once and returns a function
+# from a batch of 28x28x1 float32 images to their ten probabilities.
+RUNNERS = {"savedmodel": _savedmodel_runner, "onnx": _onnx_runner, "litert": _litert_runner}

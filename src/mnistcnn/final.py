@@ -176,7 +176,8 @@ def _trained_member(config: Config, dataset: Dataset, path: Path, strategy, chie
     finished = read_record(path)
     # Under multi-worker every worker must train every member in step, and only the chief
     # keeps finished ones, so members are reused only on one machine.
-    matching = (finished and finished.config == config.to_dict() and dataset.record().same_data(finished.data)
+    # Configs compare as Config, so a member saved before a field was added (at its default) still matches.
+    matching = (finished and Config.from_dict(finished.config) == config and dataset.record().same_data(finished.data)
                 and path.exists() and not is_multi_worker(strategy))
     # The .h5 is renamed into place before its story, so a kill between the two leaves a newer
     # network beside an older story: only a story holding the checksum of this very .h5 speaks for it.

@@ -30,20 +30,22 @@ def default_report_dir(model_file: Path) -> Path:
 
 
 def evaluate_model(model_file: Path, data_source: str | None, report_dir: Path | None = None,
-                   overwrite: bool = False, status=say) -> dict:
-    """Evaluate the model at `model_file` and write its report.
+                   overwrite: bool = False, status=say, with_train: bool = False) -> dict:
+    """Evaluate the model at `model_file` (through its up-to-date exported twin when it has
+    one, which spares loading TensorFlow) and write its report. The training split, the
+    largest and the least telling, is measured only `with_train`.
 
     Returns:
         {"model", "data", "metrics" by split, "members" (ensembles), "test_by_writer"
         (where the writers are known), "notes", "report" (files written)}.
     """
     from mnistcnn.data import load_dataset
-    from mnistcnn.ensemble import members
     from mnistcnn.evaluation import by_writer, evaluate, write_report
-    from mnistcnn.storage import file_sha256, load_model, read_record, story_describes
+    from mnistcnn.storage import file_sha256, read_record, story_describes
+    from mnistcnn.twins import load_predictor
 
     model_file = Path(model_file)
-    model = load_model(model_file)
+    model = load_predictor(model_file, status)
     story = read_record(model_file)
     notes = []
     if story and not story_describes(model_file, story):
@@ -58,9 +60,9 @@ def evaluate_model(model_file: Path, data_source: str | None, report_dir: Path |
     status(dataset.describe())
     recorded, data = (story.data if story else None), dataset.record()
     own_data = data.same_data(recorded)
-    splits = ("train", "valid", "test")
+    splits = ("train", "valid", "test") if with_train else ("valid", "test")
     if not own_data and len(dataset.y_valid):
-        splits = ("train", "test")
+        splits = tuple(name for name in splits if name != "valid")
         why = f"its story says {recorded.summary()}" if recorded else "it has no story saying"
         notes.append(f"valid left out: this data is not what the model was made with ({why}), so its "
                      "validation split may hold images the model trained on")
@@ -77,7 +79,7 @@ def evaluate_model(model_file: Path, data_source: str | None, report_dir: Path |
         "model": str(model_file),
         "data": data.summary(),
         "metrics": metrics,
-        "members": [evaluate(member, dataset, splits)[0] for member in members(model)],
+        "members": [evaluate(member, dataset, splits)[0] for member in ensemble_members(model_file, model)],
         "notes": notes,
         "report": [],
     }
@@ -91,6 +93,21 @@ def evaluate_model(model_file: Path, data_source: str | None, report_dir: Path |
     else:
         notes.append("no test split in this data source: no report written")
     return result
+
+
+def ensemble_members(model_file: Path, model) -> list:
+    """The member networks of an ensemble ([] for a single model), from Keras: an exported
+    twin holds only their average, so an ensemble read through one is loaded again."""
+    from mnistcnn.storage import holds_ensemble, load_model
+    from mnistcnn.twins import Twin
+
+    if isinstance(model, Twin):
+        if not holds_ensemble(model_file):
+            return []
+        model = load_model(model_file)
+    from mnistcnn.ensemble import members
+
+    return members(model)
 
 
 def choose_report_dir(model_file: Path, report_dir: Path | None, record: dict, source: str, replace: bool,

@@ -53,7 +53,8 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[str]]:
 
 
 def predict_images(model, files: list[Path], save_preprocessed: Path | None = None):
-    """Preprocess each file the MNIST way and predict its digit.
+    """Preprocess each file the MNIST way and predict its digit with `model` (a Keras model
+    or an exported twin: anything with Keras's `predict`).
 
     Returns:
         (predictions, errors): errors are one-line messages for files that could not be used;
@@ -102,12 +103,13 @@ def predict_files_command(images, model_file: Path, top_k: int, as_json: bool,
     """`mnistcnn predict IMAGE...`: (what to print, one error line per file that could not be used)."""
     import json
 
-    from mnistcnn.storage import load_model
+    from mnistcnn.status import say
+    from mnistcnn.twins import load_predictor
 
     if not images:
         raise UsageError("no images given; e.g. mnistcnn predict digit.png or mnistcnn predict my-digits/")
     files, errors = expand_paths(images)
-    predictions, image_errors = predict_images(load_model(model_file), files, save_preprocessed)
+    predictions, image_errors = predict_images(load_predictor(model_file, say), files, save_preprocessed)
     if as_json:
         return json.dumps([prediction.to_dict(top_k) for prediction in predictions], indent=2), errors + image_errors
     lines = [f"{prediction.file}: " + ", ".join(f"{digit} ({probability:.3f})" for digit, probability
@@ -117,9 +119,10 @@ def predict_files_command(images, model_file: Path, top_k: int, as_json: bool,
 
 def predict_kaggle_command(images, model_file: Path, csv_path: Path, output: Path) -> str:
     """`mnistcnn predict --kaggle-csv test.csv`: write the submission; returns what to print."""
-    from mnistcnn.storage import load_model
+    from mnistcnn.status import say
+    from mnistcnn.twins import load_predictor
 
     if images:
         raise UsageError("give either image files or --kaggle-csv, not both")
-    count = predict_kaggle_csv(load_model(model_file), csv_path, output)
+    count = predict_kaggle_csv(load_predictor(model_file, say), csv_path, output)
     return f"wrote {output} ({count} predictions)"

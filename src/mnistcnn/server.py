@@ -34,14 +34,18 @@ class Reader:
     uses every core, and the lock keeps concurrent requests from sharing a model call."""
 
     def __init__(self, model_file: Path, ensemble_file: Path | None = None):
-        from mnistcnn.storage import load_model
+        from mnistcnn.twins import Twin, load_predictor
 
         self.files = {"single": Path(model_file)}
         if ensemble_file is not None:
             self.files["ensemble"] = Path(ensemble_file)
-        # Each model as one traced graph for a single image: a plain Keras call runs layer by
-        # layer in Python and costs ten times the network's own arithmetic at this size.
-        self.models = {kind: _as_graph(load_model(path)) for kind, path in self.files.items()}
+        # An up-to-date exported twin where there is one (no TensorFlow to start), else the
+        # Keras model as one traced graph for a single image: a plain Keras call runs layer
+        # by layer in Python and costs ten times the network's own arithmetic at this size.
+        self.models = {}
+        for kind, path in self.files.items():
+            predictor = load_predictor(path, say)
+            self.models[kind] = predictor if isinstance(predictor, Twin) else _as_graph(predictor)
         self.lock = threading.Lock()
         for kind in self.models:  # the first call traces the graph: not on a user's time
             self.probabilities(np.zeros((28, 28), np.float32), kind)

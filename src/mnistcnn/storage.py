@@ -108,6 +108,20 @@ def story_describes(model_path: Path, record) -> bool:
     return expected is None or expected == file_sha256(model_path)
 
 
+def holds_ensemble(path: Path) -> bool:
+    """Whether the `.h5` at `path` holds an ensemble (ensemble.combine's model), read from
+    its saved config with h5py, so without Keras."""
+    import h5py
+
+    from mnistcnn.config import ENSEMBLE_NAME
+
+    try:
+        with h5py.File(path, "r") as file:
+            return json.loads(file.attrs["model_config"])["config"]["name"] == ENSEMBLE_NAME
+    except (OSError, KeyError, TypeError, ValueError):
+        return False
+
+
 def load_model(path: Path):
     """Load a Keras `.h5` model in safe mode and check it takes 28x28x1 images.
 

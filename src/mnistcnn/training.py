@@ -82,13 +82,14 @@ def learning_rate_schedule(config: Config, steps_per_epoch: int):
 def make_optimizer(config: Config, steps_per_epoch: int):
     """The optimizer by name, with the config's learning rate or schedule."""
     learning_rate = learning_rate_schedule(config, steps_per_epoch)
+    betas = {"beta_1": config.beta_1, "beta_2": config.beta_2}
     factories = {
         "sgd": lambda: keras.optimizers.SGD(learning_rate),
         "momentum": lambda: keras.optimizers.SGD(learning_rate, momentum=0.9, nesterov=True),
         "rmsprop": lambda: keras.optimizers.RMSprop(learning_rate),
-        "adam": lambda: keras.optimizers.Adam(learning_rate),
-        "adamw": lambda: keras.optimizers.AdamW(learning_rate),
-        "nadam": lambda: keras.optimizers.Nadam(learning_rate),
+        "adam": lambda: keras.optimizers.Adam(learning_rate, **betas),
+        "adamw": lambda: keras.optimizers.AdamW(learning_rate, **betas),
+        "nadam": lambda: keras.optimizers.Nadam(learning_rate, **betas),
     }
     return factories[config.optimizer]()
 
