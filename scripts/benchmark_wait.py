@@ -32,12 +32,12 @@ from mnistcnn.runtime import cpu_model  # noqa: E402
 
 MODELS = ROOT / "models"
 ONE_IMAGE = ROOT / "examples" / "digits" / "digit-0.png"
-# The stories behind each `best` recipe's CPU-minutes per member: the writer trials of
-# `strided` (the recipe before issue 28), those of `quarter`, and the committed members.
+# The stories behind the CPU-minutes per member of `best` and of issue 28's candidate: the
+# writer trials of `strided` (the `best` recipe), those of `quarter`, and the committed members.
 MEMBER_STORIES = {
-    "`best` before issue 28 (`strided`), writer trial on 48,000 images":
+    "`best` (`strided`), writer trial on 48,000 images":
         ("models/trials/writers/strided-seed-*.json", "bash scripts/writer_trials.sh"),
-    "`best` since issue 28 (`quarter`), writer trial on 48,000 images":
+    "issue 28's candidate `quarter` (it lost; `best` is still `strided`), writer trial on 48,000 images":
         ("models/trials/quarter/quarter-seed-*.json", "bash scripts/quarter_trials.sh"),
     "committed ensemble member on 60,000 images":
         ("models/mnistcnn-ensemble.json", "bash scripts/final_models.sh"),

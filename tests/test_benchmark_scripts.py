@@ -29,8 +29,18 @@ def test_replace_block_without_markers_says_how_to_fix(tmp_path):
 
 def test_the_committed_benchmarks_file_has_every_block():
     text = (PROJECT_ROOT / "BENCHMARKS.md").read_text()
-    for name in ("race", "levers", "serve", "export", "photos"):
+    for name in ("wait", "race", "levers", "serve", "export", "photos"):
         assert f"<!-- {name} -->" in text and f"<!-- /{name} -->" in text
+
+
+def test_the_wait_tables_minutes_are_what_the_stories_say():
+    import benchmark_wait
+
+    text = (PROJECT_ROOT / "BENCHMARKS.md").read_text()
+    rows = benchmark_wait.member_minutes()
+    assert len(rows) == len(benchmark_wait.MEMBER_STORIES)
+    for row in rows:
+        assert f"| CPU-minutes per member: {row['what']} | {row['minutes']:.1f} (mean of {row['members']}) |" in text
 
 
 def test_a_run_that_misses_a_target_counts_as_infinitely_slow():
