@@ -59,9 +59,8 @@ class TestAccuracyClock(keras.callbacks.Callback):
               flush=True)
 
 
-def train_keras_example(dataset, clock, epochs):
-    """keras-io examples/vision/mnist_convnet.py, as published (float32)."""
-    keras.mixed_precision.set_global_policy("float32")
+def keras_example_model():
+    """keras-io examples/vision/mnist_convnet.py's network and compilation, as published."""
     model = keras.Sequential([
         keras.Input(shape=(28, 28, 1)),
         layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
@@ -73,6 +72,13 @@ def train_keras_example(dataset, clock, epochs):
         layers.Dense(10, activation="softmax"),
     ])
     model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    return model
+
+
+def train_keras_example(dataset, clock, epochs):
+    """keras-io examples/vision/mnist_convnet.py, as published (float32)."""
+    keras.mixed_precision.set_global_policy("float32")
+    model = keras_example_model()
     # The example's validation_split=0.1 of 60,000 images, as our fixed split.
     x_train = np.concatenate([dataset.x_train, dataset.x_valid])
     y_train = keras.utils.to_categorical(np.concatenate([dataset.y_train, dataset.y_valid]), 10)

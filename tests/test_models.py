@@ -33,6 +33,16 @@ def test_lean_is_tuomasos_network_with_the_activation_after_pooling():
     assert kinds[:6] == ["Conv2D", "MaxPooling2D", "Activation", "Conv2D", "MaxPooling2D", "Activation"]
 
 
+def test_lean_without_pooling_strides_its_convolutions_to_the_same_shapes():
+    pooled = build_model(Config(architecture="lean", filters=24, kernel_size=5, dense_units=256))
+    strided = build_model(Config(architecture="lean", filters=24, kernel_size=5, dense_units=256, pooling="none"))
+    assert strided.count_params() == pooled.count_params()
+    convolutions = [layer for layer in strided.layers if type(layer).__name__ == "Conv2D"]
+    assert [layer.strides for layer in convolutions] == [(2, 2), (2, 2)]
+    assert [tuple(layer.output.shape[1:3]) for layer in convolutions] == [(12, 12), (5, 5)]
+    assert not any("Pooling" in type(layer).__name__ for layer in strided.layers)
+
+
 def test_m3_has_the_papers_parameter_count():
     assert build_model(Config(architecture="m3")).count_params() == 1_126_280
 

@@ -115,13 +115,22 @@ def build_lean(config: Config) -> keras.Model:
     `baseline` with 5x5 kernels does 4: Conv 24 (5x5) - pool - Conv 32 (3x3) - pool -
     Dense 256 with `--filters 24 --kernel-size 5 --dense-units 256`. Each activation
     comes after its pooling, on a quarter of the values (max pooling and ReLU commute,
-    so with those the network is the same, and cheaper)."""
+    so with those the network is the same, and cheaper).
+
+    With `--pooling none` each convolution strides by 2 instead of being pooled: it then
+    computes a quarter of the outputs, and the feature maps keep their shapes (12x12, then
+    5x5). On a CPU the first convolution, over a single channel, is the dearest step of
+    the pooled network for its arithmetic, and striding cuts it most.
+    """
     inputs, x = _inputs(config)
+    strides = 2 if config.pooling == "none" else 1
     for index, (filters, kernel_size) in enumerate(((config.filters, config.kernel_size),
                                                     (4 * config.filters // 3, 3)), start=1):
         _check_fits(x, kernel_size, f"convolution {index}", config)
-        x = layers.Conv2D(filters, kernel_size)(x)
-        x = _activation(config)(_pool(x, filters, config, f"pooling {index}"))
+        x = layers.Conv2D(filters, kernel_size, strides=strides)(x)
+        if config.pooling != "none":
+            x = _pool(x, filters, config, f"pooling {index}")
+        x = _activation(config)(x)
     x = layers.Flatten()(x)
     x = _activation(config)(layers.Dense(config.dense_units)(x))
     x = layers.Dropout(config.dropout)(x)
@@ -194,7 +203,7 @@ ARCHITECTURES = {
                              "Conv 32 - pool - Conv 64 - pool - Dense 128 (Keras MNIST seed)"),
     "lean": Architecture(build_lean, _CONVOLUTIONAL | {"pooling", "dense_units"},
                          "Conv - pool - Conv 3x3 (4/3 the filters) - pool - Dense, each activation after its "
-                         "pooling (tuomaso/train_mnist_fast)"),
+                         "pooling, or with pooling none strided convolutions (tuomaso/train_mnist_fast)"),
     "deep": Architecture(build_deep, _CONVOLUTIONAL | {"pooling"},
                          "four convolutions, Dense 512-64, 471,914 parameters (deep-CNN seed)"),
     "strided": Architecture(build_strided, _CONVOLUTIONAL,

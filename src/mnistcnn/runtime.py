@@ -23,6 +23,10 @@ def import_keras():
     themselves sees everything.
     """
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    # TensorFlow turns its oneDNN kernels on by itself only on CPUs with AVX-512 VNNI or
+    # newer; on the others (AVX2, like the AMD EPYC of BENCHMARKS.md) they still train
+    # these networks faster (scripts/benchmark_onednn.py). A user's own setting wins.
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
     # Adding the same function twice is a no-op, so every call may do it.
     logging.getLogger("tensorflow").addFilter(_not_new_model_retracing)
     if "keras" in sys.modules or "TF_CPP_MIN_LOG_LEVEL" in os.environ:
