@@ -16,7 +16,6 @@ import json
 import math
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 from markdown_blocks import replace_block  # noqa: E402
+from wall_clock import mnistcnn_command, wall_seconds  # noqa: E402
 from mnistcnn.runtime import cpu_model, import_keras  # noqa: E402
 
 keras = import_keras()
@@ -150,16 +150,6 @@ def medians(runs):
     return summary
 
 
-def command_seconds(arguments, repeats):
-    """Median wall time of `mnistcnn ARGUMENTS` in a fresh process, as a user runs it."""
-    seconds = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "mnistcnn.cli", *arguments], check=True, capture_output=True)
-        seconds.append(time.perf_counter() - start)
-    return statistics.median(seconds)
-
-
 def machine_facts():
     import tensorflow as tf
 
@@ -232,10 +222,10 @@ def main():
         }, dataset, arguments.repeats),
         "commands": {
             "repeats": 3,
-            "help_seconds": command_seconds(["--help"], 3),
-            "evaluate_seconds": command_seconds(["evaluate", "--data", dataset.location, "--model-file",
-                                                 str(ROOT / "models" / "mnistcnn.h5"), "--report-dir",
-                                                 tempfile.mkdtemp(prefix="mnistcnn-benchmark-report-")], 3),
+            "help_seconds": statistics.median(wall_seconds(mnistcnn_command("--help"), 3)),
+            "evaluate_seconds": statistics.median(wall_seconds(mnistcnn_command(
+                "evaluate", "--data", dataset.location, "--model-file", ROOT / "models" / "mnistcnn.h5",
+                "--report-dir", tempfile.mkdtemp(prefix="mnistcnn-benchmark-report-")), 3)),
         },
     }
     arguments.output.mkdir(parents=True, exist_ok=True)

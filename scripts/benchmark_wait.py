@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 from markdown_blocks import markdown_table, replace_block  # noqa: E402
+from wall_clock import mnistcnn_command, wall_seconds  # noqa: E402
 from mnistcnn.runtime import cpu_model  # noqa: E402
 
 MODELS = ROOT / "models"
@@ -42,20 +43,6 @@ MEMBER_STORIES = {
     "committed ensemble member on 60,000 images":
         ("models/mnistcnn-ensemble.json", "bash scripts/final_models.sh"),
 }
-
-
-def mnistcnn_command(*arguments) -> list[str]:
-    """`mnistcnn ARGUMENTS` as the installed script runs it, from this interpreter."""
-    return [sys.executable, "-m", "mnistcnn.cli", *map(str, arguments)]
-
-
-def wall_seconds(arguments: list[str], repeats: int) -> list[float]:
-    seconds = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        subprocess.run(arguments, check=True, capture_output=True, cwd=ROOT)
-        seconds.append(time.perf_counter() - start)
-    return seconds
 
 
 def free_port() -> int:
