@@ -123,12 +123,12 @@ def build_lean(config: Config) -> keras.Model:
     the pooled network for its arithmetic, and striding cuts it most.
     """
     inputs, x = _inputs(config)
-    strides = 2 if config.pooling == "none" else 1
+    pooled = config.pooling != "none"
     for index, (filters, kernel_size) in enumerate(((config.filters, config.kernel_size),
                                                     (4 * config.filters // 3, 3)), start=1):
         _check_fits(x, kernel_size, f"convolution {index}", config)
-        x = layers.Conv2D(filters, kernel_size, strides=strides)(x)
-        if config.pooling != "none":
+        x = layers.Conv2D(filters, kernel_size, strides=1 if pooled else 2)(x)
+        if pooled:
             x = _pool(x, filters, config, f"pooling {index}")
         x = _activation(config)(x)
     x = layers.Flatten()(x)
