@@ -102,6 +102,22 @@ def test_impossible_geometry_is_a_clear_error(architecture, kernel_size):
         build_model(Config(architecture=architecture, kernel_size=kernel_size))
 
 
+def test_a_crop_cuts_the_border_inside_the_model():
+    images = np.random.default_rng(0).random((2, 28, 28, 1)).astype("float32")
+    model = build_model(SMALL.with_changes(architecture="lean", kernel_size=5, crop_height=2, crop_width=3))
+    crop = next(layer for layer in model.layers if layer.__class__.__name__ == "Cropping2D")
+    assert model.input_shape == (None, 28, 28, 1) and crop.output.shape[1:] == (24, 22, 1)
+    np.testing.assert_array_equal(crop(images), images[:, 2:26, 3:25])
+
+
+def test_a_crop_that_leaves_too_few_pixels_is_a_clear_error():
+    # m3's ten 3x3 convolutions need 21 pixels; 28 - 2 * 4 leaves 20 in the width.
+    with pytest.raises(UsageError, match="too small for a"):
+        build_model(Config(architecture="m3", crop_width=4))
+    with pytest.raises(UsageError, match="from 0 to 4"):
+        Config(crop_height=5)
+
+
 @pytest.mark.parametrize("architecture, kernel_size", [("m3", 2), ("deep", 5), ("baseline", 7), ("strided", 2)])
 def test_possible_large_kernels_build(architecture, kernel_size):
     build_model(Config(architecture=architecture, kernel_size=kernel_size))

@@ -14,6 +14,9 @@ from mnistcnn.errors import UsageError
 # What every network takes and gives: a 28x28 grey image, one probability per digit.
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
+# Most pixels a crop may cut from each side: past 4 it cuts into the 20x20 box MNIST
+# scales every digit into.
+MAX_CROP = 4
 # The name ensemble.combine gives its model, by which an `.h5` is known as an ensemble.
 ENSEMBLE_NAME = "ensemble"
 
@@ -61,6 +64,10 @@ class Config:
     dropout: float = _setting(0.5, "Dropout rate.")
     augment: bool = _setting(False, "Randomly rotate (up to 10 degrees), shift and zoom (up to 10%) training "
                                     "images; never at inference.")
+    crop_height: int = _setting(0, "Rows cut from the top and from the bottom of every image before the first layer: "
+                                   "MNIST's border is nearly blank, and fewer pixels cost less arithmetic.")
+    crop_width: int = _setting(0, "Columns cut from the left and from the right, as crop_height (digits are "
+                                  "narrower than tall, so more can go).")
     dense_units: int = _setting(128, "Units of the hidden dense layer (baseline, mlp).")
     loss: str = _setting("categorical_crossentropy", "Training loss.")
     optimizer: str = _setting("adam", "Optimizer (momentum is SGD with Nesterov momentum 0.9).")
@@ -95,6 +102,11 @@ class Config:
             value = getattr(self, field)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise UsageError(f"{field} must be a whole number >= 1, got {value!r}")
+        for field in ("crop_height", "crop_width"):
+            value = getattr(self, field)
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_CROP:
+                raise UsageError(f"{field} must be a whole number from 0 to {MAX_CROP}, got {value!r}; "
+                                 "MNIST's digits fill the middle 20x20 pixels")
         for field in ("augment", "deterministic"):
             if not isinstance(getattr(self, field), bool):
                 raise UsageError(f"{field} must be true or false, got {getattr(self, field)!r}")

@@ -39,16 +39,18 @@ def build_model(config: Config) -> keras.Model:
 def _inputs(config: Config):
     """The input layer and what the network sees: with `augment`, images randomly rotated,
     shifted and zoomed while training. Keras's random layers pass images through unchanged
-    at inference, so a saved model predicts exactly as one trained without them.
+    at inference, so a saved model predicts exactly as one trained without them. Then the
+    crop, if any: a model still takes 28x28 images and cuts its border itself.
     """
-    inputs = keras.Input(INPUT_SHAPE)
-    if not config.augment:
-        return inputs, inputs
-    # Black fill, as MNIST's background; float32 because the image transforms lack bfloat16 kernels.
-    fill = {"fill_mode": "constant", "fill_value": 0.0, "dtype": "float32"}
-    x = layers.RandomRotation(ROTATION_DEGREES / 360, **fill)(inputs)
-    x = layers.RandomTranslation(SHIFT_FRACTION, SHIFT_FRACTION, **fill)(x)
-    x = layers.RandomZoom(ZOOM_FRACTION, **fill)(x)
+    inputs = x = keras.Input(INPUT_SHAPE)
+    if config.augment:
+        # Black fill, as MNIST's background; float32 because the image transforms lack bfloat16 kernels.
+        fill = {"fill_mode": "constant", "fill_value": 0.0, "dtype": "float32"}
+        x = layers.RandomRotation(ROTATION_DEGREES / 360, **fill)(x)
+        x = layers.RandomTranslation(SHIFT_FRACTION, SHIFT_FRACTION, **fill)(x)
+        x = layers.RandomZoom(ZOOM_FRACTION, **fill)(x)
+    if config.crop_height or config.crop_width:
+        x = layers.Cropping2D((config.crop_height, config.crop_width))(x)
     return inputs, x
 
 
@@ -59,12 +61,12 @@ def _activation(config: Config):
 
 
 def _check_fits(x, kernel_size: int, where: str, config: Config) -> None:
-    size = x.shape[1]
-    if size < kernel_size:
+    height, width = x.shape[1:3]
+    if min(height, width) < kernel_size:
         raise UsageError(
             f"architecture '{config.architecture}' with kernel_size {config.kernel_size}: the "
-            f"feature map is {size}x{size} at {where}, too small for a {kernel_size}x{kernel_size} "
-            "window; use a smaller kernel_size"
+            f"feature map is {height}x{width} at {where}, too small for a {kernel_size}x{kernel_size} "
+            "window; use a smaller kernel_size or crop"
         )
 
 
@@ -195,9 +197,10 @@ def build_m3(config: Config) -> keras.Model:
     return keras.Model(inputs, outputs, name="m3")
 
 
-_CONVOLUTIONAL = frozenset({"filters", "kernel_size", "activation", "dropout", "augment"})
+_INPUT = frozenset({"augment", "crop_height", "crop_width"})
+_CONVOLUTIONAL = _INPUT | {"filters", "kernel_size", "activation", "dropout"}
 ARCHITECTURES = {
-    "mlp": Architecture(build_mlp, frozenset({"activation", "dropout", "dense_units", "augment"}),
+    "mlp": Architecture(build_mlp, _INPUT | {"activation", "dropout", "dense_units"},
                         "two dense layers, then softmax (Kaggle seed)"),
     "baseline": Architecture(build_baseline, _CONVOLUTIONAL | {"pooling", "dense_units"},
                              "Conv 32 - pool - Conv 64 - pool - Dense 128 (Keras MNIST seed)"),
