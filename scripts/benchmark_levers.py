@@ -13,7 +13,6 @@ import argparse
 import json
 import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,6 +20,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 from benchmark import machine_facts  # noqa: E402
 from markdown_blocks import replace_block  # noqa: E402
+from wall_clock import warm_fit_seconds  # noqa: E402
 from mnistcnn.runtime import import_keras  # noqa: E402
 
 keras = import_keras()
@@ -84,10 +84,7 @@ def epoch_seconds(dataset, precision, batch_size, steps_per_execution, pipeline,
         else:
             model.fit(x[:images], y[:images], batch_size=batch_size, epochs=1, verbose=0)
 
-    fit(WARM_UP_IMAGES)
-    start = time.perf_counter()
-    fit(len(x))
-    return time.perf_counter() - start
+    return warm_fit_seconds(fit, len(x), WARM_UP_IMAGES)
 
 
 def main():

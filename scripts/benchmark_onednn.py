@@ -16,13 +16,13 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 from markdown_blocks import markdown_table, replace_block  # noqa: E402
+from wall_clock import warm_fit_seconds  # noqa: E402
 
 WARM_UP_IMAGES = 4096
 # name: (preset, or None for the Keras example, training images timed)
@@ -54,10 +54,9 @@ def child(name: str) -> float:
         prepare(0, config.precision)
         model, batch_size = build_model(config), config.batch_size
         compile_model(model, config, len(y) // batch_size)
-    model.fit(x[:WARM_UP_IMAGES], y[:WARM_UP_IMAGES], batch_size=batch_size, epochs=1, verbose=0)
-    start = time.perf_counter()
-    model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0)
-    return len(y) / (time.perf_counter() - start)
+    seconds = warm_fit_seconds(lambda images: model.fit(x[:images], y[:images], batch_size=batch_size, verbose=0),
+                               len(y), WARM_UP_IMAGES)
+    return len(y) / seconds
 
 
 def measure(name: str, setting: str) -> float:

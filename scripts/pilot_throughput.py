@@ -12,10 +12,12 @@ rounds over all variants. Prints images/s and the seconds a 48,000-image epoch w
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "scripts"))
+from wall_clock import warm_fit_seconds  # noqa: E402
 from mnistcnn.runtime import import_keras, prepare  # noqa: E402
 
 keras = import_keras()
@@ -24,6 +26,8 @@ import numpy as np  # noqa: E402
 from mnistcnn.models import build_model  # noqa: E402
 from mnistcnn.presets import get_preset  # noqa: E402
 from mnistcnn.training import compile_model, one_hot  # noqa: E402
+
+WARM_UP_IMAGES = 2048
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("preset")
@@ -40,8 +44,7 @@ for _ in range(3):
         prepare(0, config.precision)
         model = build_model(config)
         compile_model(model, config, 100)
-        model.fit(x[:2048], y[:2048], batch_size=config.batch_size, verbose=0)
-        start = time.perf_counter()
-        model.fit(x, y, batch_size=config.batch_size, verbose=0)
-        seconds = time.perf_counter() - start
+        seconds = warm_fit_seconds(
+            lambda images: model.fit(x[:images], y[:images], batch_size=config.batch_size, verbose=0),
+            len(x), WARM_UP_IMAGES)
         print(changes, f"{len(x) / seconds:.0f} images/s, {48000 * seconds / len(x):.1f} s per 48,000", flush=True)

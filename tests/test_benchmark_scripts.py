@@ -103,3 +103,11 @@ def test_the_writer_trials_rule_as_committed():
     # Within it (|231 - 215| = 16 <= sqrt(446) = 21.1): the recipe cheaper on one machine wins.
     tie = writer_trials.decide({"deep": 231, "strided": 215})
     assert tie.startswith("a tie") and "**deep** (5.0 min against 27.0)" in tie
+
+
+def test_warm_fit_seconds_pays_the_warm_up_before_timing_the_pass():
+    import wall_clock
+
+    calls = []
+    seconds = wall_clock.warm_fit_seconds(calls.append, 54_000, 4096)
+    assert calls == [4096, 54_000] and seconds >= 0
