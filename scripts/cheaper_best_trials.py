@@ -1,12 +1,12 @@
-"""Apply the rule of models/trials/quarter/RULE.md: `quarter` against `strided`.
+"""Apply the rule of a cheaper-`best` candidate (models/trials/CANDIDATE/RULE.md) against `strided`.
 
-    python scripts/quarter_trials.py
+    python scripts/cheaper_best_trials.py quarter|half
 
-Reads the three `quarter` stories in models/trials/quarter/ and the three `strided` ones
-in models/trials/writers/ (the same seeds and writer-disjoint splits), pools each
-recipe's validation errors, and writes models/trials/quarter/RESULT.md: every member, the
-decision, and whether `quarter` kept within a quarter of `strided`'s CPU-minutes. Only
-validation figures are read; the stories' test figures are never printed.
+Reads the candidate's three stories in models/trials/CANDIDATE/ and the three `strided`
+ones in models/trials/writers/ (the same seeds and writer-disjoint splits), pools each
+recipe's validation errors, and writes models/trials/CANDIDATE/RESULT.md: every member,
+the decision, and whether the candidate kept within a quarter of `strided`'s CPU-minutes.
+Only validation figures are read; the stories' test figures are never printed.
 """
 
 import json
@@ -20,21 +20,25 @@ from mnistcnn.records import RunRecord  # noqa: E402
 from writer_trials import SEEDS, decide, member_facts  # noqa: E402
 
 TRIALS = ROOT / "models" / "trials"
-STORIES = {"strided": TRIALS / "writers" / "strided-seed-{seed}.json",
-           "quarter": TRIALS / "quarter" / "quarter-seed-{seed}.json"}
+CANDIDATES = ("quarter", "half")  # scripts/cheaper_best_trials.sh trains them
 TARGET_SHARE = 0.25
 
 
 def main() -> None:
-    lines = ["# `quarter` against `strided` on unseen writers: the result",
+    candidate = sys.argv[1] if len(sys.argv) > 1 else ""
+    if candidate not in CANDIDATES:
+        sys.exit(f"name a candidate: {' or '.join(CANDIDATES)}")
+    stories = {"strided": TRIALS / "writers" / "strided-seed-{seed}.json",
+               candidate: TRIALS / candidate / (candidate + "-seed-{seed}.json")}
+    lines = [f"# `{candidate}` against `strided` on unseen writers: the result",
              "",
-             "Written by `python scripts/quarter_trials.py` from the stories of the runs in "
+             f"Written by `python scripts/cheaper_best_trials.py {candidate}` from the stories of the runs in "
              "[RULE.md](RULE.md), by its rule. Validation figures only.",
              "",
              "| recipe | seed | valid writers | valid images | valid errors | valid accuracy | minutes |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
     errors, minutes, machines, missing = {}, {}, {}, []
-    for recipe, pattern in STORIES.items():
+    for recipe, pattern in stories.items():
         members = []
         for seed in SEEDS:
             path = Path(str(pattern).format(seed=seed))
@@ -57,20 +61,20 @@ def main() -> None:
     lines.append("")
     if missing:
         lines.append(f"Not decided yet: {len(missing)} runs still to train ({', '.join(missing)}); "
-                     "`bash scripts/quarter_trials.sh` trains only those.")
+                     f"`bash scripts/cheaper_best_trials.sh {candidate}` trains only those.")
     else:
         # The stories say where each recipe trained (the two sets of trials ran in different sessions).
         where = "; ".join(f"{recipe}'s on {' and '.join(sorted(machines[recipe]))}" for recipe in errors)
         decision = decide(errors, minutes, where)
-        share = minutes["quarter"] / minutes["strided"]
+        share = minutes[candidate] / minutes["strided"]
         target = "within" if share <= TARGET_SHARE else "outside"
         lines.append("Decision: " + decision + ".")
         lines.append("")
-        lines.append(f"`quarter` took {share:.0%} of `strided`'s CPU-minutes per member, {target} the "
+        lines.append(f"`{candidate}` took {share:.0%} of `strided`'s CPU-minutes per member, {target} the "
                      f"issue's quarter ({TARGET_SHARE * minutes['strided']:.1f} minutes); minutes measured "
                      f"{where}.")
     text = "\n".join(lines) + "\n"
-    (TRIALS / "quarter" / "RESULT.md").write_text(text)
+    (TRIALS / candidate / "RESULT.md").write_text(text)
     sys.stdout.write(text)
 
 
