@@ -24,10 +24,8 @@ CANDIDATES = ("quarter", "half")  # scripts/cheaper_best_trials.sh trains them
 TARGET_SHARE = 0.25
 
 
-def main() -> None:
-    candidate = sys.argv[1] if len(sys.argv) > 1 else ""
-    if candidate not in CANDIDATES:
-        sys.exit(f"name a candidate: {' or '.join(CANDIDATES)}")
+def result(candidate: str) -> str:
+    """RESULT.md's text for `candidate`, from the stories on disk."""
     stories = {"strided": TRIALS / "writers" / "strided-seed-{seed}.json",
                candidate: TRIALS / candidate / (candidate + "-seed-{seed}.json")}
     lines = [f"# `{candidate}` against `strided` on unseen writers: the result",
@@ -73,7 +71,14 @@ def main() -> None:
         lines.append(f"`{candidate}` took {share:.0%} of `strided`'s CPU-minutes per member, {target} the "
                      f"issue's quarter ({TARGET_SHARE * minutes['strided']:.1f} minutes); minutes measured "
                      f"{where}.")
-    text = "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    candidate = sys.argv[1] if len(sys.argv) > 1 else ""
+    if candidate not in CANDIDATES:
+        sys.exit(f"name a candidate: {' or '.join(CANDIDATES)}")
+    text = result(candidate)
     (TRIALS / candidate / "RESULT.md").write_text(text)
     sys.stdout.write(text)
 

@@ -111,3 +111,11 @@ def test_warm_fit_seconds_pays_the_warm_up_before_timing_the_pass():
     calls = []
     seconds = wall_clock.warm_fit_seconds(calls.append, 54_000, 4096)
     assert calls == [4096, 54_000] and seconds >= 0
+
+
+def test_the_committed_quarter_result_is_what_its_rule_gives_from_the_stories():
+    import cheaper_best_trials
+
+    text = cheaper_best_trials.result("quarter")
+    assert "Decision: **strided** wins: 190 errors against 247" in text
+    assert text == (PROJECT_ROOT / "models" / "trials" / "quarter" / "RESULT.md").read_text()
