@@ -33,13 +33,16 @@ from mnistcnn.runtime import cpu_model  # noqa: E402
 
 MODELS = ROOT / "models"
 ONE_IMAGE = ROOT / "examples" / "digits" / "digit-0.png"
-# The stories behind the CPU-minutes per member of `best` and of issue 28's candidate: the
-# writer trials of `strided` (the `best` recipe), those of `quarter`, and the committed members.
+# The stories behind the CPU-minutes per member of `best` and of issue 28's candidates: the
+# writer trials of `strided` (the `best` recipe), those of `quarter` and `half`, and the
+# committed members.
 MEMBER_STORIES = {
     "`best` (`strided`), writer trial on 48,000 images":
         ("models/trials/writers/strided-seed-*.json", "bash scripts/writer_trials.sh"),
     "issue 28's candidate `quarter` (it lost; `best` is still `strided`), writer trial on 48,000 images":
         ("models/trials/quarter/quarter-seed-*.json", "bash scripts/cheaper_best_trials.sh quarter"),
+    "issue 28's candidate `half` (it lost too), writer trial on 48,000 images":
+        ("models/trials/half/half-seed-*.json", "bash scripts/cheaper_best_trials.sh half"),
     "committed ensemble member on 60,000 images":
         ("models/mnistcnn-ensemble.json", "bash scripts/final_models.sh"),
 }

@@ -113,9 +113,10 @@ def test_warm_fit_seconds_pays_the_warm_up_before_timing_the_pass():
     assert calls == [4096, 54_000] and seconds >= 0
 
 
-def test_the_committed_quarter_result_is_what_its_rule_gives_from_the_stories():
+@pytest.mark.parametrize("candidate, errors", [("quarter", 247), ("half", 285)])
+def test_each_committed_cheaper_best_result_is_what_its_rule_gives_from_the_stories(candidate, errors):
     import cheaper_best_trials
 
-    text = cheaper_best_trials.result("quarter")
-    assert "Decision: **strided** wins: 190 errors against 247" in text
-    assert text == (PROJECT_ROOT / "models" / "trials" / "quarter" / "RESULT.md").read_text()
+    text = cheaper_best_trials.result(candidate)
+    assert f"Decision: **strided** wins: 190 errors against {errors}" in text
+    assert text == (PROJECT_ROOT / "models" / "trials" / candidate / "RESULT.md").read_text()
