@@ -66,7 +66,7 @@ def _check_fits(x, kernel_size: int, where: str, config: Config) -> None:
         raise UsageError(
             f"architecture '{config.architecture}' with kernel_size {config.kernel_size}: the "
             f"feature map is {height}x{width} at {where}, too small for a {kernel_size}x{kernel_size} "
-            "window; use a smaller kernel_size or crop"
+            "window; use a smaller kernel_size, or crop less"
         )
 
 
