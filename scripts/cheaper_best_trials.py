@@ -9,15 +9,13 @@ the decision, and whether the candidate kept within a quarter of `strided`'s CPU
 Only validation figures are read; the stories' test figures are never printed.
 """
 
-import json
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
-from mnistcnn.records import RunRecord  # noqa: E402
-from writer_trials import SEEDS, decide, member_facts  # noqa: E402
+from writer_trials import decide, pooled_members  # noqa: E402
 
 TRIALS = ROOT / "models" / "trials"
 CANDIDATES = ("quarter", "half")  # scripts/cheaper_best_trials.sh trains them
@@ -35,23 +33,8 @@ def result(candidate: str) -> str:
              "",
              "| recipe | seed | valid writers | valid images | valid errors | valid accuracy | minutes |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
-    errors, minutes, machines, missing = {}, {}, {}, []
-    for recipe, pattern in stories.items():
-        members = []
-        for seed in SEEDS:
-            path = Path(str(pattern).format(seed=seed))
-            if not path.is_file():
-                missing.append(path.name)
-                continue
-            story = RunRecord.from_json(json.loads(path.read_text()))
-            facts = member_facts(story)
-            members.append(facts)
-            machines.setdefault(recipe, set()).add(story.provenance.get("device", "an unrecorded machine"))
-            lines.append(f"| {recipe} | {seed} | {facts['writers']} | {facts['images']} | {facts['errors']} "
-                         f"| {facts['accuracy']:.4f} | {facts['minutes']:.1f} |")
-        if len(members) == len(SEEDS):
-            errors[recipe] = sum(member["errors"] for member in members)
-            minutes[recipe] = sum(member["minutes"] for member in members) / len(members)
+    rows, errors, minutes, missing, machines = pooled_members(stories)
+    lines += rows
     lines.append("")
     for recipe in errors:
         lines.append(f"{recipe}: {errors[recipe]} validation errors pooled over its three members, "

@@ -38,6 +38,32 @@ def member_facts(story: RunRecord) -> dict:
     }
 
 
+
+def pooled_members(stories: dict) -> tuple[list, dict, dict, list, dict]:
+    """Each recipe's members, read from `stories` ({recipe: path with a `{seed}` field}).
+
+    Returns the result table's rows (one per member found), each complete recipe's
+    pooled validation errors and mean minutes, the names of the stories still missing,
+    and the machines each recipe trained on, as its stories record them."""
+    rows, errors, minutes, missing, machines = [], {}, {}, [], {}
+    for recipe, pattern in stories.items():
+        members = []
+        for seed in SEEDS:
+            path = Path(str(pattern).format(seed=seed))
+            if not path.is_file():
+                missing.append(path.name)
+                continue
+            story = RunRecord.from_json(json.loads(path.read_text()))
+            facts = member_facts(story)
+            members.append(facts)
+            machines.setdefault(recipe, set()).add(story.provenance.get("device", "an unrecorded machine"))
+            rows.append(f"| {recipe} | {seed} | {facts['writers']} | {facts['images']} | {facts['errors']} "
+                        f"| {facts['accuracy']:.4f} | {facts['minutes']:.1f} |")
+        if len(members) == len(SEEDS):
+            errors[recipe] = sum(member["errors"] for member in members)
+            minutes[recipe] = sum(member["minutes"] for member in members) / len(members)
+    return rows, errors, minutes, missing, machines
+
 def decide(errors: dict, minutes: dict = TIE_BREAK_MINUTES,
            minutes_source: str = "measured on one machine in issue 7") -> str:
     """The rule, word for word: fewer pooled errors wins unless within counting noise,
@@ -63,22 +89,9 @@ def main() -> None:
              "",
              "| recipe | seed | valid writers | valid images | valid errors | valid accuracy | minutes |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
-    errors, minutes, missing = {}, {}, []
-    for recipe in RECIPES:
-        members = []
-        for seed in SEEDS:
-            path = FOLDER / f"{recipe}-seed-{seed}.json"
-            if not path.is_file():
-                missing.append(path.name)
-                continue
-            facts = member_facts(RunRecord.from_json(json.loads(path.read_text())))
-            members.append(facts)
-            lines.append(f"| {recipe} | {seed} | {facts['writers']} | {facts['images']} | {facts['errors']} "
-                         f"| {facts['accuracy']:.4f} | {facts['minutes']:.1f} |")
-        if len(members) == len(SEEDS):
-            errors[recipe] = sum(member["errors"] for member in members)
-            minutes[recipe] = sum(member["minutes"] for member in members) / len(members)
-    lines.append("")
+    rows, errors, minutes, missing, _ = pooled_members({recipe: FOLDER / f"{recipe}-seed-{{seed}}.json"
+                                                        for recipe in RECIPES})
+    lines += rows + [""]
     for recipe in errors:
         lines.append(f"{recipe}: {errors[recipe]} validation errors pooled over its three members, "
                      f"{minutes[recipe]:.1f} CPU-minutes per model on average.")
