@@ -234,34 +234,37 @@ def test_sweep_usage_errors(arguments, message, tmp_path):
     assert message in result.output and "Traceback" not in result.output
 
 
-# Each child tries to take the sweep folder's lock; the one that gets it holds it a moment.
+# Each child tries to take the sweep folder's lock; the one that gets it holds it until its
+# standard input closes, so the test, not the machine's speed, decides when it lets go.
 TAKE_THE_LOCK = """
-import sys, time
+import sys
 from pathlib import Path
 from mnistcnn.errors import UsageError
 from mnistcnn.sweeps.runner import sweep_lock
 try:
     with sweep_lock(Path(sys.argv[1])):
         print("got", flush=True)
-        time.sleep(float(sys.argv[2]))
+        sys.stdin.read()
 except UsageError as error:
     print("refused", error, flush=True)
 """
 
 
-def take_the_lock(sweep_dir, hold_seconds):
+def take_the_lock(sweep_dir):
     import subprocess
     import sys
 
-    return subprocess.Popen([sys.executable, "-c", TAKE_THE_LOCK, str(sweep_dir), str(hold_seconds)],
-                            stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen([sys.executable, "-c", TAKE_THE_LOCK, str(sweep_dir)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
 
 def test_two_processes_racing_for_one_sweep_folder_never_both_run(tmp_path):
-    # The holder keeps the lock 2 s, long enough for the other to start even on a busy machine.
     for attempt in range(6):
-        racers = [take_the_lock(tmp_path / f"race-{attempt}", 2.0) for _ in range(2)]
-        outcomes = sorted(racer.communicate(timeout=60)[0].split()[0] for racer in racers)
+        racers = [take_the_lock(tmp_path / f"race-{attempt}") for _ in range(2)]
+        # Both have answered before the holder is let go, so both raced for a held lock.
+        outcomes = sorted(racer.stdout.readline().split()[0] for racer in racers)
+        for racer in racers:
+            racer.communicate(timeout=60)
         assert outcomes == ["got", "refused"], attempt
 
 
@@ -269,7 +272,7 @@ def test_a_killed_holder_releases_the_sweep_lock(tmp_path):
     import signal
 
     sweep_dir = tmp_path / "pooling"
-    holder = take_the_lock(sweep_dir, 60)
+    holder = take_the_lock(sweep_dir)
     try:
         assert holder.stdout.readline().strip() == "got"
         with pytest.raises(UsageError, match="in use by another mnistcnn process"):
