@@ -71,6 +71,15 @@ def full_mnist() -> str:
     return location
 
 
+def start_cli(*arguments, **popen):
+    """`mnistcnn ARGUMENTS...` as its own process, as a user runs it, with its output piped."""
+    import subprocess
+    import sys
+
+    return subprocess.Popen([sys.executable, "-m", "mnistcnn.cli", *map(str, arguments)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+
+
 def run_cli(*arguments):
     """`mnistcnn ARGUMENTS...` through click's CliRunner; arguments may be paths or numbers."""
     from click.testing import CliRunner

@@ -3,12 +3,10 @@
 import json
 import os
 import socket
-import subprocess
-import sys
 
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, start_cli
 
 TIMEOUT = 300
 
@@ -34,10 +32,8 @@ def test_two_workers_train_one_model_and_only_the_chief_writes_it(tmp_path):
             folder.mkdir()
             environment = {**os.environ, "TF_CONFIG": json.dumps({"cluster": cluster,
                                                                   "task": {"type": "worker", "index": index}})}
-            workers.append(subprocess.Popen(
-                [sys.executable, "-m", "mnistcnn.cli", "train-final", "--preset", "baseline", "--epochs", "1",
-                 "--data", "sample", "--strategy", "multi-worker", "--output", "m.h5"],
-                cwd=folder, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+            workers.append(start_cli("train-final", "--preset", "baseline", "--epochs", 1, "--data", "sample",
+                                     "--strategy", "multi-worker", "--output", "m.h5", cwd=folder, env=environment))
         outputs = [worker.communicate(timeout=TIMEOUT) for worker in workers]
     finally:
         for worker in workers:

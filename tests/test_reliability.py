@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import start_cli
 
 from mnistcnn.storage import load_model
 from mnistcnn.sweeps.runner import sweep_lock
@@ -22,10 +23,8 @@ def ctrl_c_as_in_a_terminal():
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def mnistcnn(*arguments, **popen):
-    return subprocess.Popen([sys.executable, "-m", "mnistcnn.cli", *map(str, arguments)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=ctrl_c_as_in_a_terminal, **popen)
+def mnistcnn(*arguments):
+    return start_cli(*arguments, preexec_fn=ctrl_c_as_in_a_terminal)
 
 
 # The finished model's temporary file lives for milliseconds before its rename, too briefly

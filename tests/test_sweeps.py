@@ -3,7 +3,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT, run_cli as run
+from conftest import PROJECT_ROOT, run_cli as run, start_cli
 
 from fake_sweeps import make_sweep
 
@@ -287,19 +287,15 @@ def test_a_killed_holder_releases_the_sweep_lock(tmp_path):
 
 def test_sharded_sweep_merges_and_plots(tmp_path):
     import shutil
-    import subprocess
-    import sys
 
     # Two processes at once, as on two machines. Each is its own process, as a user's command is:
     # a MirroredStrategy run inside this long test process once crashed TensorFlow (a segfault
     # in a worker thread while fit's validation iterator was made), taking the suite with it.
-    machines = [subprocess.Popen(
-        [sys.executable, "-m", "mnistcnn.cli", "sweep", "pooling", "--values", "max,none", "--epochs", "1",
-         "--repeats", "1", "--data", "sample", "--shard", f"{index}/2", "--strategy", "mirrored",
-         "--output-dir", str(tmp_path / f"machine{index}")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for index in (1, 2)]
+    machines = [start_cli("sweep", "pooling", "--values", "max,none", "--epochs", 1, "--repeats", 1,
+                          "--data", "sample", "--shard", f"{index}/2", "--strategy", "mirrored",
+                          "--output-dir", tmp_path / f"machine{index}") for index in (1, 2)]
     for machine in machines:
-        output, errors = machine.communicate(timeout=300)
+        _, errors = machine.communicate(timeout=300)
         assert machine.returncode == 0, errors[-3000:]
     assert [p.name for p in (tmp_path / "machine1" / "pooling").glob("*/seed-0")] == ["seed-0"]
     merged = tmp_path / "merged" / "pooling"
