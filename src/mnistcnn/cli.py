@@ -148,9 +148,12 @@ def predict_command(images, model_file, top_k, as_json, save_preprocessed, kaggl
 @click.option("--shard", default=None, metavar="K/N",
               help="With --repeats N: run only every N-th run of the sweep, starting at the K-th, so N machines "
                    "share it.")
+@click.option("--replicate", is_flag=True,
+              help="Rerun the sweep's comparisons on fresh writer splits and seeds its race never uses (2 repeats "
+                   "at seed +1000) into OUTPUT_DIR/replication/NAME/, and say whether each verdict held.")
 @strategy_option(("auto", "default", "mirrored"), " Several machines share a sweep with --shard.")
 def sweep_command(name, values, preset, data_source, repeats, max_repeats, budget, output_dir, force, shard,
-                  strategy, **options):
+                  replicate, strategy, **options):
     """Train one model per value of a hyperparameter and compare them, image by image.
 
     NAME is a sweep (see `mnistcnn sweep list`), or `all` to run every sweep. Every
@@ -170,12 +173,16 @@ def sweep_command(name, values, preset, data_source, repeats, max_repeats, budge
     settings = sweep_plan.parse_repeats(repeats, max_repeats, budget)
     shard = sweep_plan.parse_shard(shard, settings)
     plan = sweep_plan.plan_sweeps(name, values, preset, options)
+    if replicate:
+        plan, settings, output_dir = sweep_plan.replication_of(plan, repeats, output_dir)
     try:
         folders = sweep_plan.run_planned(plan, data_source, settings, output_dir, force, shard, strategy, status)
     except KeyboardInterrupt:
         sys.exit(130)  # the runner has said what finished and how to resume
     for folder in folders:
         click.echo(sweep_plan.result_text(folder))
+        if replicate:
+            click.echo(sweep_plan.replication_text(folder))
 
 
 @main.command("runs")

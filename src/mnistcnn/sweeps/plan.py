@@ -19,6 +19,11 @@ from mnistcnn.sweeps.catalog import RESERVED_NAMES, Sweep, all_sweeps, get_sweep
 SWEEP_PRESET = "sweep"  # the recipe sweeps try their values with, unless --preset says otherwise
 RESULTS_FOLDER = Path("experiments")  # where sweeps go, and the committed ones lie
 OWN_FOLDER = Path("my-experiments")  # where a user's sweeps go when the committed ones were made otherwise
+REPLICATION_FOLDER = "replication"  # beside the sweeps: OUTPUT_DIR/replication/NAME/
+# A replicate's seeds (and so its writer splits) start this far above the sweep's, where
+# no race reaches (it stops at --max-repeats, a handful).
+REPLICATION_SEED_OFFSET = 1000
+REPLICATION_REPEATS = 2
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,24 @@ def plan_sweeps(name: str, values_text: str | None, preset: str, options: dict) 
         for value in values[sweep.name]:
             base.with_changes(**sweep.changes(value, given))  # a UsageError for a value that cannot train
     return SweepPlan(sweeps, values, base, given)
+
+
+def replication_of(plan: SweepPlan, repeats_text: str, output_dir: Path | None) -> tuple:
+    """(plan, race settings, output folder) of `--replicate`: the same values and settings
+    at seeds the race never uses, a fixed number of repeats, beside the sweeps it replicates."""
+    if repeats_text != "auto":
+        raise UsageError("--replicate trains a fixed 2 repeats a value; leave out --repeats")
+    base = plan.base.with_changes(seed=plan.base.seed + REPLICATION_SEED_OFFSET)
+    folder = Path(output_dir) if output_dir is not None else RESULTS_FOLDER
+    return (SweepPlan(plan.sweeps, plan.values, base, plan.given), RaceSettings(REPLICATION_REPEATS),
+            folder / REPLICATION_FOLDER)
+
+
+def replication_text(replicate_dir: Path) -> str:
+    """What `--replicate` prints: each verdict of the sweep beside its replicate."""
+    from mnistcnn.sweeps.replication import replicate_sweep, report_lines
+
+    return "\n".join(report_lines(replicate_sweep(replicate_dir.parents[1] / replicate_dir.name, replicate_dir)))
 
 
 def _example(sweep: Sweep) -> str:

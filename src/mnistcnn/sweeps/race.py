@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from mnistcnn.errors import UsageError
 
 MIN_REPEATS = 2
-MAX_REPEATS = 5
+MAX_REPEATS = 6
 
 
 @dataclass(frozen=True)
