@@ -15,6 +15,7 @@ from mnistcnn.sweeps.runs import RUN_FORMAT, kept_weights, plan_run, split_finge
 from mnistcnn.sweeps.catalog import get_sweep
 
 IMAGES, WRITERS = 3000, 60
+DATA_FINGERPRINT = "synthetic"  # what a run's identity holds of its images (runs.identity)
 
 
 def split_of(repeat: int, images: int = IMAGES, writers: int = WRITERS) -> tuple[np.ndarray, np.ndarray]:
@@ -51,7 +52,8 @@ def write_run(sweep_dir: Path, base: Config, changes: dict, value, repeat: int, 
         metrics={"valid": {"n": IMAGES, "accuracy": accuracy, "loss": 0.1, "best_accuracy": accuracy},
                  "test": {"n": 10000, "accuracy": accuracy, "loss": 0.1}},
         epochs_run=epochs, best_epoch=epochs, training_seconds=seconds, precision="float32",
-        provenance={"value": value, "repeat": repeat, "run_format": RUN_FORMAT, "split": split_fingerprint(wrong.index),
+        provenance={"value": value, "repeat": repeat, "run_format": RUN_FORMAT, "data_fingerprint": DATA_FINGERPRINT,
+                    "split": split_fingerprint(wrong.index),
                     "weights": kept_weights(run.config), "parameters": 1000})
     (run.folder / "metrics.json").write_text(json.dumps(record.to_json(), indent=2) + "\n")
     return run.folder
@@ -71,5 +73,7 @@ def make_sweep(output_dir: Path, name: str, rates: dict, repeats: int, base: Con
         "name": name, "field": sweep.field, "label": sweep.label, "values": list(rates),
         "changes": {str(value): change for value, change in changes.items()}, "base_config": base.to_dict(),
         "race": {"repeats": None, "max_repeats": max_repeats, "budget_minutes": None},
+        "data_fingerprint": DATA_FINGERPRINT,
+        "splits": {str(base.seed + repeat): split_fingerprint(split_of(repeat)[0]) for repeat in range(max_repeats)},
         "command": f"mnistcnn sweep {name}", "hardware": {}}))
     return sweep_dir

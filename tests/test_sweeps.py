@@ -2,6 +2,8 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
+
 import pytest
 from conftest import PROJECT_ROOT, run_cli as run, start_cli
 
@@ -129,6 +131,26 @@ def test_the_committed_sweeps_are_the_sweep_recipe_and_redraw_to_their_own_label
             committed = {row["value"]: row["label"] for row in csv.DictReader(stream)}
         assert committed == {str(row["value"]): row["label"] for row in results.rows()}, folder.name
         assert results.stopped and not results.stale, folder.name
+
+
+def test_the_committed_sweeps_labels_do_not_depend_on_a_random_seed():
+    # The interval is analytic (paired.py): whatever state NumPy's generators are in, 20
+    # draws of every committed sweep's comparison give the labels summary.csv holds.
+    from mnistcnn.sweeps.paired import compare_all
+    from mnistcnn.sweeps.report import read_results
+
+    for folder in sorted(path.parent for path in (PROJECT_ROOT / "experiments").glob("*/sweep.json")):
+        results = read_results(folder)
+        outcomes = {value: {repeat: run.outcome for repeat, run in finished.items()}
+                    for value, finished in results.runs.items()}
+        with open(folder / "summary.csv", newline="") as stream:
+            committed = {row["value"]: (row["verdict"], row["low"], row["high"]) for row in csv.DictReader(stream)}
+        for seed in range(20):
+            np.random.seed(seed)
+            leader, comparisons = compare_all(outcomes)
+            drawn = {str(value): (comparison.verdict, f"{comparison.low:.6g}", f"{comparison.high:.6g}")
+                     for value, comparison in comparisons.items()}
+            assert drawn == {value: row for value, row in committed.items() if value != str(leader)}, (folder.name, seed)
 
 
 def count_trainings(monkeypatch) -> list:

@@ -13,9 +13,11 @@ Sources (`--data SRC` or the environment variable `MNISTCNN_DATA`):
 at random (`random`); `test` is always the test set.
 """
 
+import hashlib
 import os
 import socket
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -80,6 +82,13 @@ class Source:
     location: str
     writers: tuple[Writers, Writers] | None
 
+    @cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 of every image and label, training then test: what a sweep run's identity
+        holds of its data, so two sets of the same sizes (Fashion-MNIST beside MNIST) never
+        pass for each other, wherever either is read from."""
+        return images_fingerprint(*(self.arrays[key] for key in ("x_train", "y_train", "x_test", "y_test")))
+
     def split_kind(self, valid_split: str) -> str:
         """`auto` resolved: writers where the writers are known, else random.
 
@@ -94,6 +103,14 @@ class Source:
                 f"or the bundled sample), and {self.location} is not recognised as such; use --valid-split random"
             )
         return valid_split
+
+
+def images_fingerprint(*arrays: np.ndarray) -> str:
+    """SHA-256 of arrays of pixels or labels (0-255), in order, as uint8."""
+    digest = hashlib.sha256()
+    for array in arrays:
+        digest.update(np.ascontiguousarray(array, dtype=np.uint8).tobytes())
+    return digest.hexdigest()
 
 
 def read_source(source: str | None = None) -> Source:

@@ -32,8 +32,8 @@ TIE_POINTS = 0.1  # a tie narrower than this, in points of validation error, is 
 # `python scripts/noise.py`).
 DISPERSION = 2.00
 DISPERSION_DF = 80
-# A value wrong on more than this share of its images did not learn; where its training
-# collapsed is no noise of splits, so its pairs stay out of the dispersion's estimate.
+# A run wrong on more than this share of its images did not learn; where its training
+# collapsed is no noise of splits, so its value's pairs stay out of the dispersion's estimate.
 COLLAPSED_ERROR_RATE = 0.5
 CONFIDENCE = 0.95
 
@@ -203,9 +203,9 @@ def between_repeat_spread(repeats: list[_RepeatDifference]) -> tuple[float, int]
 
 def sweep_spread(outcomes: dict) -> tuple[float, int]:
     """(sum of squares, degrees of freedom) of every pair of a sweep's values, for the
-    dispersion: each pair over the repeats both have, pairs with a collapsed value left out."""
-    learned = [value for value, runs in outcomes.items() if runs and
-               sum(run.errors for run in runs.values()) <= COLLAPSED_ERROR_RATE * sum(len(run.index) for run in runs.values())]
+    dispersion: each pair over the repeats both have, pairs with a value that collapsed in any run left out."""
+    learned = [value for value, runs in outcomes.items()
+               if runs and all(run.errors <= COLLAPSED_ERROR_RATE * len(run.index) for run in runs.values())]
     spread, degrees_of_freedom = 0.0, 0
     for first, second in itertools.combinations(learned, 2):
         repeats = [_repeat_difference(mine, theirs)

@@ -16,7 +16,8 @@ from mnistcnn.errors import InputError
 from mnistcnn.files import atomic_write_text, write_csv
 from mnistcnn.sweeps.paired import TIE_POINTS, compare_all
 from mnistcnn.sweeps.race import RaceSettings, next_round
-from mnistcnn.sweeps.runs import FinishedRun, is_finished, kept_weights, planned_runs, read_finished, sweep_info, RUN_FORMAT
+from mnistcnn.sweeps.runs import (differences, planned_identity, planned_runs, read_finished, sweep_info,
+                                  trained_seconds)
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,11 @@ class SweepResults:
                        p_beats_leader=float("nan"), sign_test_p=float("nan"), compared_images=images,
                        only_value=0, only_leader=0)
         else:
-            row.update(verdict=comparison.verdict, label=comparison.label(), decided=comparison.decided,
+            label = comparison.label()
+            if not comparison.decided and self.stopped:
+                # The race is over and this value never got inside ±TIE_POINTS: say so, with the bound it reached.
+                label = f"undecided after {comparison.repeats} repeats, {label}"
+            row.update(verdict=comparison.verdict, label=label, decided=comparison.decided,
                        difference=comparison.difference, low=comparison.low, high=comparison.high,
                        p_beats_leader=comparison.p_beats_leader, sign_test_p=comparison.sign_test_p,
                        compared_images=comparison.images, only_value=comparison.only_value,
@@ -57,40 +62,33 @@ class SweepResults:
         return [self.row_of(value) for value in self.runs]
 
 
-def _is_plans_run(run, finished: FinishedRun) -> bool:
-    """The finished run is the one the plan asks for: its config, kept weights and format."""
-    saved = finished.record
-    return (Config.from_dict(saved.config) == run.config and saved.provenance.get("run_format") == RUN_FORMAT
-            and saved.provenance.get("weights") == kept_weights(run.config))
-
-
 def read_results(sweep_dir: Path) -> SweepResults:
     """The sweep's plan, its finished runs, and every comparison redone from the predictions.
 
     Raises:
-        InputError: not a sweep folder, or no finished run of its plan yet.
-        ValueError: two runs of one repeat saw different validation images.
+        InputError: not a sweep folder, no finished run of its plan yet, or two runs of
+            one repeat that saw different validation images.
     """
     sweep_dir = Path(sweep_dir)
     info = sweep_info(sweep_dir)
     runs, counted = {}, set()
     for value, planned in planned_runs(sweep_dir, info).items():
         for run in planned:
-            if not is_finished(run.folder):
-                continue
-            finished = read_finished(run)
-            if _is_plans_run(run, finished):
-                runs.setdefault(value, {})[run.repeat] = finished
+            if differences(run, planned_identity(run, info)) == []:
+                runs.setdefault(value, {})[run.repeat] = read_finished(run)
                 counted.add(run.folder.resolve())
     stale = [folder.parent for folder in sorted(sweep_dir.glob("*/seed-*/metrics.json"))
              if folder.parent.resolve() not in counted]
     if not runs:
         raise InputError(f"{sweep_dir} has no complete runs of its plan yet; run `mnistcnn sweep {info['name']}`")
     outcomes = {value: {repeat: run.outcome for repeat, run in finished.items()} for value, finished in runs.items()}
-    leader, comparisons = compare_all(outcomes) if len(runs) > 1 else (next(iter(runs)), {})
+    try:
+        leader, comparisons = compare_all(outcomes) if len(runs) > 1 else (next(iter(runs)), {})
+    except ValueError as error:  # runs of one repeat on other images: each passed its own check
+        raise InputError(f"{sweep_dir}: {error}") from None
     race = info.get("race", {})
     settings = RaceSettings(race.get("repeats"), race.get("max_repeats", 2), race.get("budget_minutes"))
-    seconds = {(value, repeat): run.record.training_seconds or 0.0
+    seconds = {(value, repeat): trained_seconds(run.record)
                for value, finished in runs.items() for repeat, run in finished.items()}
     state = next_round(list(info["values"]), outcomes, settings, seconds)
     return SweepResults(info, runs, stale, leader, comparisons, state.stopped)
@@ -153,6 +151,13 @@ def _kind(row: dict) -> str:
     return "tie" if row["decided"] else "open"
 
 
+def _label_words(row: dict) -> str:
+    """The label, marked while the race may still decide it (once over, the label says so itself)."""
+    if row["decided"] or row["label"].startswith("undecided"):
+        return row["label"]
+    return f"{row['label']} (not decided)"
+
+
 def _mean_std(series: list[list[float]]) -> tuple[list, list | None]:
     """Mean (and std when repeated) per epoch over runs, cut to the shortest run."""
     length = min(len(values) for values in series)
@@ -190,7 +195,7 @@ def verdict_sentence(results: SweepResults, rows: list[dict]) -> str:
     if decided:
         sentence += " Decided: " + "; ".join(f"{row['value']} {row['label']}" for row in decided) + "."
     if ties:
-        sentence += " " + "; ".join(f"{row['value']}: {row['label']}" + ("" if row["decided"] else " (not decided)")
+        sentence += " " + "; ".join(f"{row['value']}: {_label_words(row)}"
                                     for row in ties) + "."
     return sentence + " Differences are in points of validation error; test accuracy is reported, never used to choose."
 
@@ -216,7 +221,7 @@ def sweep_readme(results: SweepResults, rows: list[dict]) -> str:
     for row in rows:
         lines.append(
             f"| {row['value']} | {row['repeats']} | {row['errors']} / {row['images']} | {row['error_rate']:.2f} "
-            f"| {row['label']}{'' if row['decided'] else ' (not decided)'} | {_probability(row['p_beats_leader'])} "
+            f"| {_label_words(row)} | {_probability(row['p_beats_leader'])} "
             f"| {_probability(row['sign_test_p'])} | {row['valid_accuracy']:.4f} "
             f"| {'n/a' if np.isnan(row['test_accuracy']) else format(row['test_accuracy'], '.4f')} "
             f"| {row['seconds']:.0f} | {row['parameters']:.0f} |")
@@ -247,6 +252,7 @@ def summary_text(sweep_dir: Path) -> str:
              f"{'value':{width}}repeats  error %  against the leader"]
     for row in rows:
         words = "leader" if row["verdict"] == "leader" else (
+            row["label"] if row["label"].startswith("undecided") else
             f"{'decided: ' if row['decided'] else 'not decided: '}{row['label']}")
         lines.append(f"{str(row['value']):{width}}{row['repeats']:<9}{row['error_rate']:<9.2f}{words}")
     lines.append(f"The race: {results.stopped or 'still going: rerun the command to go on'}.")

@@ -24,7 +24,8 @@ from mnistcnn.sweeps.race import RaceSettings, in_shard, next_round
 from mnistcnn.records import RunRecord, read_sweep_run
 from mnistcnn.status import say
 from mnistcnn.sweeps.runs import (Run, differences, identity, is_finished, plan_run, read_finished,
-                                 refuse_conflicts, saved_identity, split_fingerprint, write_predictions)
+                                 refuse_conflicts, saved_identity, split_fingerprint, trained_seconds,
+                                 write_predictions)
 from mnistcnn.sweeps.catalog import Sweep
 
 
@@ -45,7 +46,7 @@ class Splits:
 
     def identity(self, run: Run) -> dict:
         dataset = self.for_seed(run.config.seed)
-        return identity(run.config, dataset.record(), split_fingerprint(dataset.valid_index))
+        return identity(run.config, self.source.fingerprint, split_fingerprint(dataset.valid_index))
 
 
 class SweepRuns:
@@ -72,7 +73,7 @@ class SweepRuns:
                 if is_finished(run.folder) and self.is_done(run):
                     finished = read_finished(run)
                     outcomes[value][repeat] = finished.outcome
-                    seconds[value, repeat] = finished.record.training_seconds or 0.0
+                    seconds[value, repeat] = trained_seconds(finished.record)
         return outcomes, seconds
 
     def conflicts(self, most: int) -> dict:
@@ -202,21 +203,28 @@ def execute_run(run: Run, dataset, wanted: dict, say_epoch, hardware: dict, stra
         epochs_run=result.epochs_run, best_epoch=result.best_epoch, training_seconds=round(result.seconds, 2),
         precision=result.precision,
         provenance={"value": run.value, "repeat": run.repeat, "run_format": wanted["run_format"],
-                    "split": wanted["split"], "weights": wanted["weights"],
+                    "data_fingerprint": wanted["data"], "split": wanted["split"], "weights": wanted["weights"],
                     "parameters": int(result.model.count_params()),
                     "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), **hardware})
     atomic_write_text(run.folder / "metrics.json", json.dumps(record.to_json(), indent=2) + "\n")
     return record
 
 
-def write_sweep_info(runs: SweepRuns, settings: RaceSettings, command: str, hardware: dict) -> None:
+def write_sweep_info(runs: SweepRuns, settings: RaceSettings, command: str, hardware: dict,
+                     pending: tuple = ()) -> None:
+    """The sweep's plan, with the data's fingerprint and the split of every seed drawn so
+    far (those it had, and the pending runs'), so `plot` knows the planned runs without the data."""
     sweep = runs.sweep
-    atomic_write_text(runs.sweep_dir / "sweep.json", json.dumps({
+    path = runs.sweep_dir / "sweep.json"
+    splits = json.loads(path.read_text()).get("splits", {}) if path.is_file() else {}
+    splits.update({str(run.config.seed): runs.splits.identity(run)["split"] for run in pending})
+    atomic_write_text(path, json.dumps({
         "name": sweep.name, "field": sweep.field, "label": sweep.label, "values": runs.values,
         "changes": {str(value): changes for value, changes in runs.changes.items()},
         "base_config": runs.base.to_dict(),
         "race": {"repeats": settings.repeats, "max_repeats": settings.max_repeats,
                  "budget_minutes": settings.budget_minutes},
+        "data_fingerprint": runs.splits.source.fingerprint, "splits": dict(sorted(splits.items(), key=lambda item: int(item[0]))),
         "command": command, "hardware": hardware,
     }, indent=2) + "\n")
 
@@ -251,7 +259,7 @@ def run_sweep(runs: SweepRuns, settings: RaceSettings, output_dir: Path, force: 
                 if not pending:
                     say(f"{sweep.name}: stopped: {state.stopped or 'this shard has trained its runs'}")
                     break
-                write_sweep_info(runs, settings, command, hardware or {})
+                write_sweep_info(runs, settings, command, hardware or {}, pending)
                 say(f"{sweep.name}: {len(pending)} run{'s' if len(pending) != 1 else ''} to train: "
                     + ", ".join(f"{run.value}/seed-{run.config.seed}" for run in pending))
                 for index, run in enumerate(pending, 1):

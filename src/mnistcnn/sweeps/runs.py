@@ -4,8 +4,11 @@ Repeat k of a value is the folder `SWEEP/VALUE/seed-S/` (S = the base seed + k) 
 `config.json` (written first), `history.csv`, `predictions.npz` (the predicted digit of
 every validation image, with the images' indices and writers) and `metrics.json` (written
 last: its presence means the run is complete). A finished run is the planned one only if
-its config, data, validation split, kept weights and run format all match; anything else
-is a conflict, never silently reused or averaged in.
+its config, data (by a fingerprint of its images, not the source's name or sizes),
+validation split, kept weights and run format all match; anything else is a conflict,
+never silently reused or averaged in. `differences` is the one answer to "is this the
+planned run?", for the runner, for `plot` (from what the sweep's `sweep.json` recorded of
+its data and splits) and for the defaults' run copied between sweeps.
 """
 
 import hashlib
@@ -19,7 +22,7 @@ from mnistcnn.config import Config
 from mnistcnn.errors import InputError, OverwriteRefused, UsageError
 from mnistcnn.files import atomic_path, read_csv_columns
 from mnistcnn.sweeps.paired import RepeatOutcome
-from mnistcnn.records import DataRecord, RunRecord, read_sweep_run
+from mnistcnn.records import RunRecord, read_sweep_run
 
 # What a sweep run means. 2: validation and test measured on the same (kept) weights, the
 # prediction of every validation image saved, the split drawn with the run's own seed.
@@ -50,17 +53,24 @@ def split_fingerprint(valid_index: np.ndarray) -> str:
     return hashlib.sha256(np.sort(np.asarray(valid_index, dtype=np.int64)).tobytes()).hexdigest()
 
 
-def identity(config: Config, data: DataRecord, split: str) -> dict:
+def identity(config: Config, data_fingerprint: str, split: str) -> dict:
     """Everything that makes two runs the same run."""
-    return {"run_format": RUN_FORMAT, "config": config.to_dict(), "data": data.summary(), "split": split,
+    return {"run_format": RUN_FORMAT, "config": config.to_dict(), "data": data_fingerprint, "split": split,
             "weights": kept_weights(config)}
 
 
 def saved_identity(record: RunRecord) -> dict:
     provenance = record.provenance
     return {"run_format": provenance.get("run_format", 1), "config": Config.from_dict(record.config).to_dict(),
-            "data": record.data.summary() if record.data else "unknown",
+            "data": provenance.get("data_fingerprint", "unrecorded"),
             "split": provenance.get("split"), "weights": provenance.get("weights", "unknown")}
+
+
+def planned_identity(run: Run, info: dict) -> dict:
+    """The identity the sweep's plan asks of `run`, from what its `sweep.json` recorded of
+    the data's fingerprint and each seed's split (a seed not drawn yet has none)."""
+    return identity(run.config, info.get("data_fingerprint", "unrecorded"),
+                    info.get("splits", {}).get(str(run.config.seed), "not drawn"))
 
 
 def describe_differences(saved: dict, wanted: dict) -> list[str]:
@@ -70,10 +80,23 @@ def describe_differences(saved: dict, wanted: dict) -> list[str]:
                 "it kept no per-image predictions)"]
     changed = [f"{field} {value} (now {wanted['config'][field]})"
                for field, value in saved["config"].items() if wanted["config"].get(field) != value]
-    for key, what in (("data", "data"), ("split", "validation split"), ("weights", "kept weights")):
-        if saved[key] != wanted[key]:
-            changed.append(f"{what} {saved[key]} (now {wanted[key]})")
+    if saved["data"] != wanted["data"]:
+        changed.append(f"other images (data fingerprint {_short(saved['data'])}, now {_short(wanted['data'])})")
+    if saved["split"] != wanted["split"]:
+        changed.append(f"another validation split ({_short(saved['split'])}, now {_short(wanted['split'])})")
+    if saved["weights"] != wanted["weights"]:
+        changed.append(f"kept weights {saved['weights']} (now {wanted['weights']})")
     return changed
+
+
+def trained_seconds(record: RunRecord) -> float:
+    """The seconds this sweep spent training the run: none for a run copied from another
+    sweep (the defaults' run), whose recorded seconds that sweep spent."""
+    return 0.0 if "copied_from" in record.provenance else record.training_seconds or 0.0
+
+
+def _short(fingerprint: str | None) -> str:
+    return str(fingerprint)[:12]
 
 
 def is_finished(folder: Path) -> bool:

@@ -18,7 +18,9 @@ function sweepSection(sweep) {
     "s/run"];
   const rows = sweep.rows.map((row) => {
     const kind = row.verdict === "leader" ? "leader" : row.verdict === "tie" ? "tie" : "";
+    // Once its race is over, an open value's label says "undecided after N repeats" itself.
     const against = row.verdict === "leader" ? "leader ★"
+      : row.label.startsWith("undecided") ? row.label
       : (row.decided ? "decided: " : "not decided: ") + row.label;
     const cells = [row.value, figure(row.repeats, 0), figure(row.error_rate, 2), against,
       figure(row.p_beats_leader, 2), figure(row.test_accuracy, 4), figure(row.seconds, 0)];
