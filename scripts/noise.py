@@ -101,7 +101,16 @@ def _summary_at(commit: str, name: str) -> dict:
     return {row["value"]: row for row in csv.DictReader(io.StringIO(text))}
 
 
+def _kind(row: dict) -> str:
+    if not row:
+        return "absent"
+    if row["label"].startswith("undecided") or row["decided"] != "True":
+        return "undecided"
+    return row["verdict"]
+
+
 def change_lines(before: str) -> list[str]:
+    kinds = []
     lines = ["| sweep | value | issue 25 (committed at " + before + ") | issue 36 (now) |", "| --- | --- | --- | --- |"]
     for name in SWEEPS:
         old = _summary_at(before, name)
@@ -114,17 +123,23 @@ def change_lines(before: str) -> list[str]:
                                          else " (not decided)")
             if then != now:
                 lines.append(f"| {name} | {value} | {then} | {now} |")
-    return lines
+            if _kind(old.get(value, {})) != _kind(new[value]):
+                kinds.append(f"{name} {value} ({_kind(old.get(value, {}))} to {_kind(new[value])})")
+    return [f"Verdicts whose kind changed (worse, tie, leader, undecided): {len(kinds)}: " + "; ".join(kinds) + ". "
+            "Every other value kept its kind; its interval widened, as the statistic now counts the split's noise.",
+            "", *lines]
 
 
 def report(before: str, prior_experiments: Path | None) -> None:
     text = [
         "# Noise in the sweeps' paired differences (issue 36)",
         "",
-        "Made by `python scripts/noise.py report --before " + before + "`"
-        + (f" --prior {prior_experiments}" if prior_experiments else "") + " from saved files; the A/A runs by "
-        "`MNISTCNN_DATA=../shared/data/mnist python scripts/noise.py train-aa`. The statistic is "
-        "`src/mnistcnn/sweeps/paired.py`, the rule experiments/RULE.md.",
+        "Made by `python scripts/noise.py report --before " + before
+        + (f" --prior {prior_experiments}" if prior_experiments else "") + "` from saved files; the A/A runs by "
+        "`MNISTCNN_DATA=../shared/data/mnist python scripts/noise.py train-aa`. The prior's folder is a checkout "
+        f"of {before} whose runs were given their data fingerprints: `git worktree add ../issue25 {before} && "
+        "cd ../issue25 && MNISTCNN_DATA=../shared/data/mnist python ../main/scripts/fingerprint_runs.py`. "
+        "The statistic is `src/mnistcnn/sweeps/paired.py`, the rule experiments/RULE.md.",
         "",
         "## Within one split: the A/A check",
         "",

@@ -132,6 +132,7 @@ def run_planned(plan: SweepPlan, data_source: str | None, settings: RaceSettings
     from mnistcnn.data import read_source
     from mnistcnn.devices import check_devices
     from mnistcnn.distribution import make_strategy
+    from mnistcnn.runtime import resolve_precision
     from mnistcnn.sweeps.runner import Splits, SweepRuns, check_before_training, run_sweep
 
     strategy = make_strategy(strategy_name)
@@ -139,7 +140,9 @@ def run_planned(plan: SweepPlan, data_source: str | None, settings: RaceSettings
     status(f"devices: {hardware['device']}")
     splits = Splits(read_source(data_source), plan.base.valid_fraction, plan.base.valid_split)
     first = splits.for_seed(plan.base.seed)
-    base = plan.base.with_changes(valid_split=splits.valid_split)
+    # The precision is part of a run's identity as it trains, not as asked: `auto` resolved
+    # here, so machines that resolve it differently never share or mix their runs.
+    base = plan.base.with_changes(valid_split=splits.valid_split, precision=resolve_precision(plan.base.precision))
     status(f"{first.describe()} (repeat k draws its own split with seed {base.seed}+k)")
     if output_dir is None:
         output_dir = _folder_for(plan, base, splits, settings, status)
