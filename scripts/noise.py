@@ -23,8 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnistcnn.sweeps.paired import (COLLAPSED_ERROR_RATE, DISPERSION, DISPERSION_DF, _repeat_difference,
-                                    between_repeat_spread, sweep_spread)
+from mnistcnn.sweeps.paired import COLLAPSED_ERROR_RATE, DISPERSION, DISPERSION_DF, repeat_difference, sweep_spread
 from mnistcnn.sweeps.report import read_results
 from mnistcnn.sweeps.runs import read_outcome, write_predictions
 
@@ -70,7 +69,7 @@ def aa_lines() -> list[str]:
     ratios = []
     for first, second in itertools.combinations(sorted(outcomes), 2):
         a, b = outcomes[first], outcomes[second]
-        difference = _repeat_difference(a, b)
+        difference = repeat_difference(a, b)
         ratios.append(difference.total ** 2 / difference.variance)
         lines.append(f"| {first} vs {second} | {a.errors} vs {b.errors} | {int((a.wrong & ~b.wrong).sum())} "
                      f"| {int((b.wrong & ~a.wrong).sum())} | {difference.total:+d} | {difference.variance:.0f} |")

@@ -19,14 +19,13 @@ SWEEPS = ("pooling", "learning_rate", "loss", "activation", "kernel_size", "batc
           "optimizer")
 
 
-def main() -> None:
-    argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1],
-                            formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
+def report_text(experiments: Path = EXPERIMENTS) -> str:
+    """REPLICATION.md's text, from the sweeps and replicates under `experiments`."""
     pairs = []
     for name in SWEEPS:
-        if not (EXPERIMENTS / "replication" / name / "sweep.json").is_file():
+        if not (experiments / "replication" / name / "sweep.json").is_file():
             sys.exit(f"no replicate of {name}: run `mnistcnn sweep {name} --replicate` first")
-        pairs += replicate_sweep(EXPERIMENTS / name, EXPERIMENTS / "replication" / name)
+        pairs += replicate_sweep(experiments / name, experiments / "replication" / name)
     result = checks(pairs)
     verdicts = [pair for pair in pairs if pair.original.verdict != "tie"]
     same_side = sum(pair.same_side for pair in verdicts)
@@ -59,7 +58,13 @@ def main() -> None:
         *report_lines(pairs),
         "",
     ]
-    (EXPERIMENTS / "REPLICATION.md").write_text("\n".join(text))
+    return "\n".join(text)
+
+
+def main() -> None:
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1],
+                            formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
+    (EXPERIMENTS / "REPLICATION.md").write_text(report_text())
     print(EXPERIMENTS / "REPLICATION.md")
 
 

@@ -1,8 +1,10 @@
 """A sweep's replication: each verdict held against the replicate's estimate, on a small
 synthetic sweep and its synthetic replicate (no training)."""
 
+import sys
+
 import pytest
-from conftest import run_cli as run
+from conftest import PROJECT_ROOT, run_cli as run
 
 from fake_sweeps import make_sweep
 
@@ -54,3 +56,12 @@ def test_a_tie_holds_within_its_bound_or_not(tmp_path):
 def test_replicate_usage_errors(arguments, message, tmp_path):
     result = run("sweep", "pooling", *arguments, "--output-dir", str(tmp_path))
     assert result.exit_code == 2 and f"Error: {message}" in result.output
+
+
+def test_the_committed_replication_report_is_what_the_saved_runs_give():
+    sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
+    from replication_report import report_text
+
+    committed = (PROJECT_ROOT / "experiments" / "REPLICATION.md").read_text()
+    assert report_text(PROJECT_ROOT / "experiments") == committed
+    assert "**The replication passes the rule.**" in committed

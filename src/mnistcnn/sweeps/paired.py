@@ -134,7 +134,7 @@ def _clusters(outcome: RepeatOutcome) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class _RepeatDifference:
+class RepeatDifference:
     """One repeat's paired difference: its total, per writer, and their variance."""
 
     total: int
@@ -144,17 +144,17 @@ class _RepeatDifference:
     variance: float  # of `total` over the repeat's writers (with the W / (W - 1) correction)
 
 
-def _repeat_difference(value: RepeatOutcome, leader: RepeatOutcome) -> _RepeatDifference:
+def repeat_difference(value: RepeatOutcome, leader: RepeatOutcome) -> RepeatDifference:
     difference = value.wrong.astype(np.int64) - leader.wrong.astype(np.int64)
     writers, cluster = np.unique(_clusters(value), return_inverse=True)
     per_writer = np.bincount(cluster, weights=difference, minlength=len(writers))
     centred = per_writer - per_writer.mean()
     count = len(writers)
     variance = float(count / (count - 1) * np.sum(centred ** 2)) if count > 1 else 0.0
-    return _RepeatDifference(int(difference.sum()), len(difference), writers, centred, variance)
+    return RepeatDifference(int(difference.sum()), len(difference), writers, centred, variance)
 
 
-def _shared_writer_covariance(repeats: list[_RepeatDifference]) -> float:
+def _shared_writer_covariance(repeats: list[RepeatDifference]) -> float:
     """Twice the covariance between repeats' totals that writers in several splits bring:
     their digits are one draw of a hand, so they are counted together, not afresh."""
     covariance = 0.0
@@ -182,7 +182,7 @@ def _paired_repeats(value, value_runs: dict, leader, leader_runs: dict) -> list[
     return pairs
 
 
-def between_repeat_spread(repeats: list[_RepeatDifference]) -> tuple[float, int]:
+def between_repeat_spread(repeats: list[RepeatDifference]) -> tuple[float, int]:
     """(sum of squares, degrees of freedom) of one pair's repeats about their common rate.
 
     Each D_k is compared with the pair's difference per image, fitted by weighted least
@@ -208,7 +208,7 @@ def sweep_spread(outcomes: dict) -> tuple[float, int]:
                if runs and all(run.errors <= COLLAPSED_ERROR_RATE * len(run.index) for run in runs.values())]
     spread, degrees_of_freedom = 0.0, 0
     for first, second in itertools.combinations(learned, 2):
-        repeats = [_repeat_difference(mine, theirs)
+        repeats = [repeat_difference(mine, theirs)
                    for _, mine, theirs in _paired_repeats(first, outcomes[first], second, outcomes[second])]
         pair_spread, pair_df = between_repeat_spread(repeats)
         spread += pair_spread
@@ -234,7 +234,7 @@ def compare(value, value_runs: dict, leader, leader_runs: dict, noise: Noise = N
     pairs = _paired_repeats(value, value_runs, leader, leader_runs)
     if not pairs:
         return Comparison(value, leader, 0, 0, 0, float("-inf"), float("inf"), 0, 0, 0.5, 1.0)
-    repeats = [_repeat_difference(mine, theirs) for _, mine, theirs in pairs]
+    repeats = [repeat_difference(mine, theirs) for _, mine, theirs in pairs]
     only_value = sum(int((mine.wrong & ~theirs.wrong).sum()) for _, mine, theirs in pairs)
     only_leader = sum(int((theirs.wrong & ~mine.wrong).sum()) for _, mine, theirs in pairs)
     difference = sum(repeat.total for repeat in repeats)

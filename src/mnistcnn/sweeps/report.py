@@ -74,7 +74,7 @@ def read_results(sweep_dir: Path) -> SweepResults:
     runs, counted = {}, set()
     for value, planned in planned_runs(sweep_dir, info).items():
         for run in planned:
-            if differences(run, planned_identity(run, info)) == []:
+            if differences(run.folder, planned_identity(run, info)) == []:
                 runs.setdefault(value, {})[run.repeat] = read_finished(run)
                 counted.add(run.folder.resolve())
     stale = [folder.parent for folder in sorted(sweep_dir.glob("*/seed-*/metrics.json"))

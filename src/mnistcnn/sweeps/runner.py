@@ -24,7 +24,7 @@ from mnistcnn.sweeps.race import RaceSettings, in_shard, next_round
 from mnistcnn.records import RunRecord, read_sweep_run
 from mnistcnn.status import say
 from mnistcnn.sweeps.runs import (Run, differences, identity, is_finished, plan_run, read_finished,
-                                 refuse_conflicts, saved_identity, split_fingerprint, trained_seconds,
+                                 refuse_conflicts, split_fingerprint, trained_seconds,
                                  write_predictions)
 from mnistcnn.sweeps.catalog import Sweep
 
@@ -60,7 +60,7 @@ class SweepRuns:
         return plan_run(self.sweep_dir, self.base, self.changes[value], value, repeat)
 
     def is_done(self, run: Run) -> bool:
-        return differences(run, self.splits.identity(run)) == []
+        return differences(run.folder, self.splits.identity(run)) == []
 
     def outcomes(self, most: int) -> tuple[dict, dict]:
         """({value: {repeat: RepeatOutcome}} of the finished runs of this plan,
@@ -82,7 +82,7 @@ class SweepRuns:
         for value in self.values:
             for repeat in range(most):
                 run = self.run(value, repeat)
-                changed = differences(run, self.splits.identity(run))
+                changed = differences(run.folder, self.splits.identity(run))
                 if changed:
                     found[run.folder] = changed
         return found
@@ -150,13 +150,8 @@ def find_twin(run: Run, wanted: dict, output_dir: Path) -> Path | None:
     """A finished run of another sweep in `output_dir` that is this very run (same config,
     data, split and kept weights): the defaults' run, which every sweep holds."""
     for folder in sorted(Path(output_dir).glob(f"*/*/{run.folder.name}")):
-        if folder == run.folder or not is_finished(folder):
-            continue
-        try:
-            if saved_identity(read_sweep_run(folder)) == wanted:
-                return folder
-        except (OSError, ValueError, KeyError, TypeError, UsageError):
-            continue
+        if folder != run.folder and differences(folder, wanted) == []:
+            return folder
     return None
 
 

@@ -103,12 +103,13 @@ def is_finished(folder: Path) -> bool:
     return all((Path(folder) / name).is_file() for name in ("metrics.json", "history.csv", PREDICTIONS))
 
 
-def differences(run: Run, wanted: dict) -> list[str] | None:
-    """None if no finished run is in the run's folder, [] if it is this run, else how it differs."""
-    if not is_finished(run.folder):
+def differences(folder: Path, wanted: dict) -> list[str] | None:
+    """Is the run in `folder` the one `wanted` names? None if no run finished there, [] if
+    it is that run, else how it differs."""
+    if not is_finished(folder):
         return None
     try:
-        return describe_differences(saved_identity(read_sweep_run(run.folder)), wanted)
+        return describe_differences(saved_identity(read_sweep_run(folder)), wanted)
     except (OSError, ValueError, KeyError, TypeError, UsageError) as error:
         return [f"an unreadable record ({type(error).__name__})"]
 
