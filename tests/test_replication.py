@@ -52,10 +52,14 @@ def test_a_tie_holds_within_its_bound_or_not(tmp_path):
 
 @pytest.mark.parametrize("arguments, message", [
     (["--replicate", "--repeats", "3"], "--replicate trains a fixed 2 repeats a value; leave out --repeats"),
+    (["--replicate"], "--replicate reruns a finished sweep, and out/pooling holds none; run `mnistcnn sweep "
+                      "pooling` first (or pass the --output-dir it went to)"),
 ])
-def test_replicate_usage_errors(arguments, message, tmp_path):
-    result = run("sweep", "pooling", *arguments, "--output-dir", str(tmp_path))
+def test_replicate_usage_errors(arguments, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("sweep", "pooling", *arguments, "--output-dir", "out")
     assert result.exit_code == 2 and f"Error: {message}" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
 
 
 def test_the_committed_replication_report_is_what_the_saved_runs_give():

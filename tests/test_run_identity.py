@@ -1,6 +1,7 @@
 """A sweep run is known by its data's images and its split, not by the source's name or
 sizes: one answer (runs.differences) for the runner, `plot` and the defaults' run."""
 
+import json
 import shutil
 
 import numpy as np
@@ -10,7 +11,8 @@ from fake_sweeps import make_sweep, outcome, write_run
 
 from mnistcnn.data import Source
 from mnistcnn.presets import get_preset
-from mnistcnn.sweeps.runs import describe_differences, identity
+from mnistcnn.records import read_sweep_run
+from mnistcnn.sweeps.runs import describe_differences, identity, trained_seconds
 
 
 def a_source(seed: int) -> Source:
@@ -58,3 +60,15 @@ def test_plot_does_not_count_a_run_whose_split_was_changed(tmp_path):
     assert result.exit_code == 0, result.output
     assert "Not counted (finished runs of another plan): 0.25/seed-1" in (sweep_dir / "README.md").read_text()
     assert "0.25,1," in (sweep_dir / "summary.csv").read_text() and summary != (sweep_dir / "summary.csv").read_text()
+
+
+def test_the_budget_counts_only_what_the_sweep_trained(tmp_path):
+    # The defaults' run copied from another sweep cost this sweep nothing: its recorded
+    # seconds are the other sweep's, and --budget must not spend them again.
+    sweep_dir = make_sweep(tmp_path, "dropout", {0.5: 0.012, 0.25: 0.011}, repeats=2)
+    metrics = sweep_dir / "0.5" / "seed-0" / "metrics.json"
+    record = json.loads(metrics.read_text())
+    metrics.write_text(json.dumps({**record, "copied_from": "pooling/max/seed-0"}))
+
+    assert trained_seconds(read_sweep_run(sweep_dir / "0.5" / "seed-0")) == 0.0
+    assert trained_seconds(read_sweep_run(sweep_dir / "0.5" / "seed-1")) == 60.0

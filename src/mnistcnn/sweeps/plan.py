@@ -69,8 +69,12 @@ def replication_of(plan: SweepPlan, repeats_text: str, output_dir: Path | None) 
     at seeds the race never uses, a fixed number of repeats, beside the sweeps it replicates."""
     if repeats_text != "auto":
         raise UsageError("--replicate trains a fixed 2 repeats a value; leave out --repeats")
-    base = plan.base.with_changes(seed=plan.base.seed + REPLICATION_SEED_OFFSET)
     folder = Path(output_dir) if output_dir is not None else RESULTS_FOLDER
+    for sweep in plan.sweeps:  # checked before any training: a replicate needs its sweep's verdicts
+        if not (folder / sweep.name / "sweep.json").is_file():
+            raise UsageError(f"--replicate reruns a finished sweep, and {folder / sweep.name} holds none; run "
+                             f"`mnistcnn sweep {sweep.name}` first (or pass the --output-dir it went to)")
+    base = plan.base.with_changes(seed=plan.base.seed + REPLICATION_SEED_OFFSET)
     return (SweepPlan(plan.sweeps, plan.values, base, plan.given), RaceSettings(REPLICATION_REPEATS),
             folder / REPLICATION_FOLDER)
 
