@@ -166,6 +166,7 @@ CASES = {
     "option: negative epochs": (options("train-final", "--epochs", -3), 2, "epochs must be"),
     "option: zero batch size": (options("train-final", "--batch-size", 0), 2, "batch_size must be"),
     "option: unknown sweep": (options("sweep", "colour"), 2, "unknown sweep 'colour'"),
+    "option: misspelt sweep": (options("sweep", "poolng"), 2, "unknown sweep 'poolng'; did you mean pooling? "),
     "option: unknown architecture": (options("train-final", "--architecture", "resnet"), 2, "'resnet' is not one of"),
     "option: unknown loss": (options("train-final", "--loss", "l1"), 2, "'l1' is not one of"),
     "option: valid fraction 0 with early stopping": (options("train-final", "--valid-fraction", 0, "--patience", 3),

@@ -6,6 +6,7 @@ is its field. `companions` gives a value the other settings it is only fair with
 optimizer its usual learning rate); an option given on the command line overrides them.
 """
 
+import difflib
 from dataclasses import dataclass, field
 
 from mnistcnn.config import field_names
@@ -67,7 +68,9 @@ def get_sweep(name: str) -> Sweep:
     for sweep in SWEEPS:
         if sweep.name == name:
             return sweep
-    raise UsageError(f"unknown sweep '{name}'; choose one of: {', '.join(sweep_names())} (or all, list)")
+    close = difflib.get_close_matches(name, sweep_names(), n=1)
+    guess = f"did you mean {close[0]}? " if close else ""
+    raise UsageError(f"unknown sweep '{name}'; {guess}choose one of: {', '.join(sweep_names())} (or all, list)")
 
 
 def all_sweeps() -> list[Sweep]:
