@@ -2,6 +2,7 @@
 
 import csv
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -59,6 +60,40 @@ def test_errors_do_not_stop_the_other_files(tmp_path, sample_model):
     assert f"{good}:" in result.stdout
     assert [p.name for p in (tmp_path / "seen").iterdir()] == ["digit0.png"]
     assert Image.open(tmp_path / "seen" / "digit0.png").size == (28, 28)
+
+
+def test_json_names_each_file_that_failed_and_why(tmp_path, sample_model):
+    good, _ = sample_digit_png(tmp_path)
+    (tmp_path / "notes.png").write_text("not an image")
+    result = run("predict", good, tmp_path / "notes.png", "--model-file", sample_model, "--json")
+    assert result.exit_code == 1
+    entries = json.loads(result.stdout)
+    assert [entry["file"] for entry in entries] == [str(good), str(tmp_path / "notes.png")]
+    assert "digit" in entries[0] and entries[1]["error"].endswith("not an image Pillow can read; use PNG, JPEG, GIF, "
+                                                                  "BMP or TIFF")
+
+
+def test_a_file_that_fails_unforeseen_costs_only_itself(tmp_path, sample_model, monkeypatch):
+    # Whatever goes wrong inside the preparation of one file, the others are still read.
+    from mnistcnn import preprocess
+
+    good, _ = sample_digit_png(tmp_path)
+    other, _ = sample_digit_png(tmp_path, 1)
+    real = preprocess.preprocess_image
+
+    def fragile(path, *rest, **options):
+        if Path(path) == other:
+            raise RuntimeError("a library's own bug")
+        return real(path, *rest, **options)
+
+    monkeypatch.setattr(preprocess, "preprocess_image", fragile)
+    from mnistcnn.prediction import predict_images
+    from mnistcnn.runtime import import_keras
+
+    predictions, failures = predict_images(import_keras().models.load_model(sample_model), [good, other])
+    assert [prediction.file for prediction in predictions] == [str(good)]
+    assert failures == [(str(other), f"{other}: could not be prepared (RuntimeError: a library's own bug); "
+                                     "please report it with the file")]
 
 
 def test_saved_preprocessed_images_do_not_overwrite_each_other(tmp_path, sample_model):

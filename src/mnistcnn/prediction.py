@@ -57,18 +57,21 @@ def predict_images(model, files: list[Path], save_preprocessed: Path | None = No
     or an exported twin: anything with Keras's `predict`).
 
     Returns:
-        (predictions, errors): errors are one-line messages for files that could not be used;
-        the other files are still predicted.
+        (predictions, failures): a (file, one-line message) for each file that could not be
+        used; the other files are still predicted.
     """
     from mnistcnn.preprocess import preprocess_image
 
-    inputs, names, errors = [], [], []
+    inputs, names, failures = [], [], []
     for file in files:
         try:
             inputs.append(preprocess_image(file))
             names.append(str(file))
         except InputError as error:
-            errors.append(str(error))
+            failures.append((str(file), str(error)))
+        except Exception as error:  # noqa: BLE001 - one file's unforeseen failure must not cost the others theirs
+            failures.append((str(file), f"{file}: could not be prepared ({type(error).__name__}: {error}); "
+                                        "please report it with the file"))
     if save_preprocessed is not None and inputs:
         from PIL import Image
 
@@ -82,9 +85,9 @@ def predict_images(model, files: list[Path], save_preprocessed: Path | None = No
             used.add(saved)
             Image.fromarray((image * 255).round().astype(np.uint8)).save(Path(save_preprocessed) / f"{saved}.png")
     if not inputs:
-        return [], errors
+        return [], failures
     probabilities = model.predict(np.stack(inputs)[..., np.newaxis], verbose=0).astype(float)
-    return [Prediction(name, row.tolist()) for name, row in zip(names, probabilities)], errors
+    return [Prediction(name, row.tolist()) for name, row in zip(names, probabilities)], failures
 
 
 def predict_kaggle_csv(model, csv_path: Path, output: Path) -> int:
@@ -109,12 +112,16 @@ def predict_files_command(images, model_file: Path, top_k: int, as_json: bool,
     if not images:
         raise UsageError("no images given; e.g. mnistcnn predict digit.png or mnistcnn predict my-digits/")
     files, errors = expand_paths(images)
-    predictions, image_errors = predict_images(load_predictor(model_file, say), files, save_preprocessed)
+    predictions, failures = predict_images(load_predictor(model_file, say), files, save_preprocessed)
+    errors += [message for _, message in failures]
     if as_json:
-        return json.dumps([prediction.to_dict(top_k) for prediction in predictions], indent=2), errors + image_errors
+        # A script reading the JSON learns which files failed, and why, as well as the answers.
+        entries = [prediction.to_dict(top_k) for prediction in predictions]
+        entries += [{"file": file, "error": message} for file, message in failures]
+        return json.dumps(entries, indent=2), errors
     lines = [f"{prediction.file}: " + ", ".join(f"{digit} ({probability:.3f})" for digit, probability
                                                 in prediction.top(top_k)) for prediction in predictions]
-    return "\n".join(lines), errors + image_errors
+    return "\n".join(lines), errors
 
 
 def predict_kaggle_command(images, model_file: Path, csv_path: Path, output: Path) -> str:
