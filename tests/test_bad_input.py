@@ -132,7 +132,8 @@ def options(*arguments):
 CASES = {
     # data
     "data: missing folder": (lambda folder: ["train-final", "--data", folder / "nowhere"], 2, "does not exist"),
-    "data: empty folder": (lambda folder: ["train-final", "--data", folder], 1, "missing train-images"),
+    "data: empty folder": (lambda folder: ["train-final", "--data", (folder / "empty-folder").mkdir() or
+                                           folder / "empty-folder"], 1, "missing train-images"),
     "data: one of four files missing": (idx_folder(drop="t10k-labels-idx1-ubyte.gz"), 1, "missing t10k-labels"),
     "data: truncated gzip": (idx_folder(corrupt=("train-images-idx3-ubyte.gz", lambda data: data[:100])), 1,
                              "cannot decompress"),
@@ -208,6 +209,20 @@ def test_bad_input(case, tmp_path, monkeypatch):
     assert len(error_lines) == 1 and message in error_lines[0], result.output
     assert "Traceback" not in result.output
     assert snapshot(work) == before  # nothing written, nothing overwritten
+    # The README's row quotes the whole message, as printed (paths relative to the folder).
+    printed = error_lines[0].removeprefix("Error: ").replace(f"{work}/", "")
+    assert README_MESSAGES[case] == printed
+
+
+def readme_messages() -> dict:
+    """{case: the message its row of the README's Bad input table quotes}."""
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    table = readme.split("## Bad input", 1)[1].split("\n## ", 1)[0]
+    return {case: message.replace("\\|", "|") for case, message in
+            re.findall(r"^\| ([a-z]+: [^|]+?) \| `[^`]*` \| \d \| (.*) \|$", table, flags=re.M)}
+
+
+README_MESSAGES = readme_messages()
 
 
 def test_the_readme_table_lists_every_case():
