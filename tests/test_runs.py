@@ -125,3 +125,21 @@ def test_a_run_trained_on_kaggle_data_is_marked(results):
     table = list(csv.DictReader(io.StringIO(runs(results, "--csv").stdout)))
     assert len(table) == 3 + len(POOLING_RUNS) and "test_untrusted" not in table[0]
     assert runs(results, "--where", "architecture=baseline").stderr.count("cannot be trusted") == 0
+
+
+def test_a_run_trained_on_the_sample_is_marked(results):
+    """The sample's figures come from 2,000 test images and a tenth of the training set:
+    ranked beside full-set runs with no mark, they would mislead."""
+    experiments, models = results
+    story = json.loads((models / "mnistcnn.json").read_text())
+    story["data"] = {**story["data"], "source": "sample", "location": "bundled", "train": 9000, "test": 2000}
+    (models / "my-model.json").write_text(json.dumps(story))
+    (models / "my-model.h5").write_bytes(b"")
+    result = runs(results)
+    lines = {line.split()[0]: line for line in result.stdout.splitlines()[1:]}
+    assert "my-model.h5~" in lines and "mnistcnn.h5" in lines
+    assert [name for name in lines if name.endswith("~")] == ["my-model.h5~"]
+    assert ("note: 1 run was (marked ~ in the table) trained and tested on the bundled sample: their figures do "
+            "not rank against the full set's") in result.stderr
+    rows = {row["run"]: row for row in json.loads(runs(results, "--json").stdout)}
+    assert rows["my-model.h5"]["sample"].endswith("tested on its 2,000 test images, not MNIST's 10,000")

@@ -20,6 +20,7 @@ COLUMNS = ("run", "seed", "architecture", "epochs", "valid_split", "best_valid_a
            "final_valid_accuracy", "test_accuracy", "seconds", "date")
 NUMERIC = {"seed", "epochs", "best_valid_accuracy", "final_valid_accuracy", "test_accuracy", "seconds"}
 UNTRUSTED_MARK = "*"
+SAMPLE_MARK = "~"  # figures of the bundled sample: 2,000 test images, not ranked against the full set's
 
 
 def find_runs(experiments: Path, models: Path) -> tuple[list[dict], list[str]]:
@@ -55,9 +56,14 @@ def _reason(error: Exception) -> str:
 
 
 def _untrusted(data) -> dict:
-    """The `test_untrusted` field of a row trained on data holding MNIST test digits, else nothing."""
+    """The `test_untrusted` field of a row trained on data holding MNIST test digits, and
+    the `sample` field of one trained and tested on the bundled sample; else nothing."""
     why = data.test_not_held_out() if data else None
-    return {"test_untrusted": why} if why else {}
+    marks = {"test_untrusted": why} if why else {}
+    if data and data.source == "sample":
+        marks["sample"] = (f"trained on the bundled sample ({data.train:,} training images) and tested on its "
+                           f"{data.test:,} test images, not MNIST's 10,000")
+    return marks
 
 
 def _sweep_row(folder: Path, experiments: Path) -> dict:
@@ -105,6 +111,10 @@ def untrusted_notes(rows: list[dict]) -> list[str]:
         marked = sum(row.get("test_untrusted") == why for row in rows)
         notes.append(f"{marked} run{' was' if marked == 1 else 's were'} (marked {UNTRUSTED_MARK} in the table) trained "
                      f"on other data than MNIST's own training set: test figures cannot be trusted ({why})")
+    sampled = sum("sample" in row for row in rows)
+    if sampled:
+        notes.append(f"{sampled} run{' was' if sampled == 1 else 's were'} (marked {SAMPLE_MARK} in the table) "
+                     "trained and tested on the bundled sample: their figures do not rank against the full set's")
     return notes
 
 
@@ -141,7 +151,7 @@ def as_text(rows: list[dict]) -> str:
                "date"]
     cells = [[_text(row[column]) or "-" for column in COLUMNS] for row in rows]
     for line, row in zip(cells, rows):
-        line[0] += UNTRUSTED_MARK if "test_untrusted" in row else ""
+        line[0] += (UNTRUSTED_MARK if "test_untrusted" in row else "") + (SAMPLE_MARK if "sample" in row else "")
     widths = [max(len(header), *(len(line[index]) for line in cells)) if cells else len(header)
               for index, header in enumerate(headers)]
     lines = ["  ".join(header.ljust(width) for header, width in zip(headers, widths)).rstrip()]
