@@ -56,3 +56,6 @@ def test_the_story_says_where_each_field_came_from(sweeps, tmp_path):
     assert story["config"]["pooling"] == "none" and story["config"]["optimizer"] == "sgd"
     assert set(story["from_sweeps"]) == {"pooling", "kernel_size", "optimizer"}
     assert "pooling = none: the leader of" in result.output
+    # The fake sweeps were not made on the sample: the command says their winners need not hold.
+    assert ("note: the sweeps behind --from-sweeps were made on other data than sample here; their winners were "
+            "chosen there and need not hold on this data") in result.output

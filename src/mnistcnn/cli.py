@@ -57,17 +57,18 @@ def train_final_command(preset, data_source, output, overwrite, ensemble, from_s
     at least --epochs) goes on after its last finished epoch.
     """
     config = config_from(preset, options)
-    origins = None
+    origins, swept_on = None, frozenset()
     if from_sweeps is not None:
-        from mnistcnn.sweeps.recipe import config_from_sweeps
+        from mnistcnn.sweeps.recipe import config_from_sweeps, sweeps_data
 
         config, origins = config_from_sweeps(config, from_sweeps)
+        swept_on = sweeps_data(from_sweeps)
         for field, origin in origins.items():
             status(f"{field} = {origin}")
     from mnistcnn.final import train_final_from_source
 
     click.echo(train_final_from_source(config, data_source, output, overwrite, ensemble, strategy, status,
-                                       origins))
+                                       origins, swept_on))
 
 
 @main.command("evaluate")

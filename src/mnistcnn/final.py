@@ -41,17 +41,23 @@ def refuse_to_replace(output: Path, dataset: Dataset) -> None:
 
 
 def train_final_from_source(config: Config, data_source: str | None, output: Path, overwrite: bool,
-                            ensemble: int, strategy_name: str, status, origins: dict | None = None) -> str:
+                            ensemble: int, strategy_name: str, status, origins: dict | None = None,
+                            sweeps_data: frozenset = frozenset()) -> str:
     """`mnistcnn train-final`: load the data, train and save; returns what to print.
-    `origins` says where fields came from (`--from-sweeps`), for the story."""
-    from mnistcnn.data import load_dataset
+    `origins` says where fields came from (`--from-sweeps`), for the story, and
+    `sweeps_data` the data fingerprints of the sweeps that chose them."""
+    from mnistcnn.data import read_source, split_source
     from mnistcnn.distribution import is_chief, make_strategy
     from mnistcnn.model_report import seed_report
 
     strategy = make_strategy(strategy_name)
-    dataset = load_dataset(data_source, config.valid_fraction, config.seed, config.valid_split)
+    source = read_source(data_source)
+    dataset = split_source(source, config.valid_fraction, config.seed, config.valid_split)
     config = config.with_changes(valid_split=dataset.valid_split)
     status(dataset.describe())
+    if sweeps_data and sweeps_data != {source.fingerprint}:
+        status(f"note: the sweeps behind --from-sweeps were made on other data than {source.name} here; "
+               "their winners were chosen there and need not hold on this data")
     record = train_final(config, dataset, output, overwrite=overwrite, strategy=strategy,
                          strategy_name=strategy_name, ensemble=ensemble, origins=origins)
     lines = []

@@ -62,3 +62,11 @@ def config_from_sweeps(config: Config, experiments: Path) -> tuple[Config, dict]
         else:
             origins[field] = f"{own}: the recipe's value, {comparison.label()} with the leader {leader} in {folder}"
     return config.with_changes(**changes), origins
+
+
+def sweeps_data(experiments: Path) -> frozenset:
+    """The data fingerprints the sweeps in `experiments` recorded (sweep.json)."""
+    from mnistcnn.sweeps.runs import sweep_info
+
+    return frozenset(sweep_info(path.parent).get("data_fingerprint", "unrecorded")
+                     for path in Path(experiments).glob("*/sweep.json"))
