@@ -159,6 +159,52 @@ def photo_of(digit28: np.ndarray, seed: int, size: int = 480) -> bytes:
     return buffer.getvalue()
 
 
+def test_a_large_grey_image_with_transparency_is_read(tmp_path, reference):
+    # Grey with alpha from 2048 px up is box-reduced band by band (issue 38: Pillow 13 has
+    # no conversion from premultiplied "La", and this ended in a traceback).
+    stroke = draw_seven(size=2048, ink=255, paper=0)
+    image = Image.merge("LA", [Image.new("L", stroke.size, 0), stroke])  # black ink, transparent elsewhere
+    path = tmp_path / "large-grey-alpha.png"
+    image.save(path)
+    assert similar(preprocess_image(path), reference)
+
+
+def test_a_sliver_too_thin_at_the_working_size_is_refused_in_words(tmp_path):
+    path = tmp_path / "sliver.png"
+    Image.new("L", (2000, 8), 255).save(path)
+    with pytest.raises(InputError, match="2000x8 pixels is too thin to hold a digit; crop it closer"):
+        preprocess_image(path)
+
+
+def test_thirty_two_bit_images_with_negative_values_come_out_in_zero_to_one(tmp_path, reference):
+    from mnistcnn.image_input import load_rgb
+
+    values = np.asarray(draw_seven(), dtype=np.int32) * 3 - 400  # -400 (ink) .. 365 (paper)
+    path = tmp_path / "signed.tif"
+    Image.fromarray(values, mode="I").save(path)
+    rgb = load_rgb(path)
+    assert rgb.min() == 0.0 and rgb.max() == 1.0
+    assert similar(preprocess_image(path), reference)
+
+
+def test_a_phones_mpo_is_decoded_at_reduced_size(tmp_path, monkeypatch):
+    from mnistcnn import image_input
+
+    path = tmp_path / "photo.mpo"
+    first = draw_seven(size=3000, mode="RGB", ink=(0, 0, 0), paper=(255, 255, 255))
+    first.save(path, format="MPO", save_all=True, append_images=[first])
+    assert Image.open(path).format == "MPO"
+    from PIL import JpegImagePlugin
+
+    drafted = []
+    real_draft = JpegImagePlugin.JpegImageFile.draft  # MPO's reader is JPEG's
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", lambda self, mode, size: drafted.append(size) or
+                        real_draft(self, mode, size))
+    assert max(image_input.load_rgb(path).shape[:2]) == image_input.WORK_SIZE
+    # Our draft first, before the whole photo is decoded (Pillow's thumbnail asks for its own later).
+    assert drafted[0] == (image_input.WORK_SIZE, image_input.WORK_SIZE)
+
+
 def test_camera_grain_does_not_widen_the_crop(tmp_path):
     """Grain spread over a photo must not count as ink: the digit fills MNIST's 20 px box."""
     from mnistcnn.data import SAMPLE_PATH

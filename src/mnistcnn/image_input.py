@@ -22,6 +22,7 @@ MAX_PIXELS = 25_000_000
 # Longest side the analysis works at: a 0.5 mm ballpoint line in a 12-megapixel photo of
 # a 15 mm digit filling a third of its height is still about 4 px wide at this size.
 WORK_SIZE = 512
+MIN_SIDE = 4  # pixels: fewer, on either side of the image or of its working copy, hold no digit
 LUMINANCE = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R 601, as Pillow's "L"
 # Modes whose pixels do not average into a smaller image as they are: convert first.
 CONVERT_FIRST = {"1": "L", "PA": "RGBA"}
@@ -52,8 +53,11 @@ def load_rgb(source: Path | BinaryIO, name: str | None = None) -> np.ndarray:
                 if image.width * image.height > MAX_PIXELS:
                     raise InputError(f"{path}: {image.width}x{image.height} pixels is too large for a digit image "
                                      f"(the limit is {MAX_PIXELS // 1_000_000} megapixels); crop or shrink it")
-                if min(image.size) < 4:
+                if min(image.size) < MIN_SIDE:
                     raise InputError(f"{path}: {image.width}x{image.height} pixels is too small to hold a digit")
+                if min(_fitted(image.size)) < MIN_SIDE:  # a sliver: nothing of it is left at the working size
+                    raise InputError(f"{path}: {image.width}x{image.height} pixels is too thin to hold a digit; "
+                                     "crop it closer to the digit")
                 image.seek(0)  # the first frame of an animated GIF or WebP
                 image = _reduced(image)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -72,7 +76,7 @@ def _reduced(image: Image.Image) -> Image.Image:
     transparent image would first copy all of it, premultiplied (96 MB for 24 megapixels).
     """
     orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
-    if image.format == "JPEG":
+    if image.format in ("JPEG", "MPO"):  # MPO: a phone's JPEG with a second picture inside
         # Decode at 1/2, 1/4 or 1/8 scale straight from the DCT: the full photo never exists.
         image.draft(image.mode, (WORK_SIZE, WORK_SIZE))
     image.load()  # while the file is open
@@ -97,7 +101,8 @@ def _reduce_by_band(image: Image.Image, factor: int) -> Image.Image:
     if alpha.getextrema()[0] == 255:
         return Image.merge("".join(colours), [image.getchannel(band).reduce(factor) for band in colours])
     bands = [ImageChops.multiply(image.getchannel(band), alpha).reduce(factor) for band in colours]
-    return Image.merge({"RGBA": "RGBa", "LA": "La"}[image.mode], bands + [alpha.reduce(factor)])
+    # Grey as three equal bands: Pillow converts premultiplied RGBa to RGBA, but not La.
+    return Image.merge("RGBa", bands * (3 // len(bands)) + [alpha.reduce(factor)])
 
 
 def _fitted(size: tuple[int, int]) -> tuple[int, int]:
@@ -108,10 +113,11 @@ def _fitted(size: tuple[int, int]) -> tuple[int, int]:
 def _to_rgb(image: Image.Image) -> np.ndarray:
     if image.mode in ("I", "F"):
         values = np.asarray(image, dtype=np.float32)
-        top = values.max()
-        grey = values / top if top > 0 else values
+        # Black stays 0 for images of non-negative values; negative ones are shifted up to it.
+        low, top = min(float(values.min()), 0.0), float(values.max())
+        grey = (values - low) / (top - low) if top > low else np.zeros_like(values)
         return np.repeat(grey[..., np.newaxis], 3, axis=-1)
-    if image.mode in ("RGBA", "LA", "La", "RGBa", "PA"):
+    if image.mode in ("RGBA", "LA", "RGBa", "PA"):
         rgba = np.asarray(image.convert("RGBA"), dtype=np.float32) / 255.0
         rgb, alpha = rgba[..., :3], rgba[..., 3:]
         opaque = alpha[..., 0] > 0.5
