@@ -303,3 +303,32 @@ def test_serve_starts_answers_and_stops_on_ctrl_c(tmp_path):
     finally:
         server.kill()
     assert server.returncode == 0 and rest.strip().endswith("stopped") and "Traceback" not in rest, rest
+
+
+def test_an_image_the_preparation_did_not_foresee_is_a_json_400(client, monkeypatch, caplog):
+    from mnistcnn import preprocess
+
+    def broken(source, name=None):
+        raise ValueError("conversion from La to L not supported")
+
+    monkeypatch.setattr(preprocess, "preprocess_image", broken)
+    with caplog.at_level("ERROR", logger="mnistcnn.server"):
+        response = post(client, drawn_one(), name="odd.png")
+    assert response.status_code == 400 and response.headers["content-type"] == "application/json"
+    assert response.json() == {"error": "odd.png: could not be prepared (ValueError: conversion from La to L not "
+                                        "supported); please report it with the file"}
+    assert "preparing odd.png failed" in caplog.text and "Traceback" in caplog.text
+
+
+def test_a_bug_of_the_servers_own_is_a_json_500_with_the_traceback_logged(folders, monkeypatch, caplog):
+    from fastapi.testclient import TestClient
+
+    from mnistcnn import server
+
+    monkeypatch.setattr(server, "list_sweeps", lambda root: 1 / 0)
+    app = server.create_app(COMMITTED_MODEL, None, folders / "experiments", folders / "models")
+    with caplog.at_level("ERROR", logger="mnistcnn.server"):
+        response = TestClient(app, raise_server_exceptions=False).get("/api/sweeps")
+    assert response.status_code == 500 and response.headers["content-type"] == "application/json"
+    assert response.json() == {"error": "the server failed (ZeroDivisionError); its log has the details"}
+    assert "GET /api/sweeps failed" in caplog.text and "ZeroDivisionError" in caplog.text

@@ -60,18 +60,15 @@ def predict_images(model, files: list[Path], save_preprocessed: Path | None = No
         (predictions, failures): a (file, one-line message) for each file that could not be
         used; the other files are still predicted.
     """
-    from mnistcnn.preprocess import preprocess_image
+    from mnistcnn.preprocess import prepare_image
 
     inputs, names, failures = [], [], []
     for file in files:
         try:
-            inputs.append(preprocess_image(file))
+            inputs.append(prepare_image(file))
             names.append(str(file))
         except InputError as error:
             failures.append((str(file), str(error)))
-        except Exception as error:  # noqa: BLE001 - one file's unforeseen failure must not cost the others theirs
-            failures.append((str(file), f"{file}: could not be prepared ({type(error).__name__}: {error}); "
-                                        "please report it with the file"))
     if save_preprocessed is not None and inputs:
         from PIL import Image
 

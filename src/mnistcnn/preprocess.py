@@ -79,3 +79,19 @@ def preprocess_image(source: Path | BinaryIO, name: str | None = None) -> np.nda
     if ink.max() <= 0:
         raise InputError(f"{name or source}: no ink found (the image is blank or has no contrast)")
     return to_mnist(ink)
+
+
+def prepare_image(source: Path | BinaryIO, name: str | None = None) -> np.ndarray:
+    """`preprocess_image`, with any failure it did not foresee made the InputError of that
+    image (chained to its cause), so one file never costs a batch, or a server, its answers.
+
+    Raises:
+        InputError: as preprocess_image, or "could not be prepared" for anything else.
+    """
+    try:
+        return preprocess_image(source, name)
+    except InputError:
+        raise
+    except Exception as error:  # noqa: BLE001 - the boundary between a person's file and the rest
+        raise InputError(f"{name or source}: could not be prepared ({type(error).__name__}: {error}); "
+                         "please report it with the file") from error

@@ -9,6 +9,7 @@ the preparations running at once) is bounded in server_limits.py.
 """
 
 import io
+import logging
 import socket
 import threading
 from pathlib import Path
@@ -24,6 +25,8 @@ from mnistcnn.prediction import Prediction
 from mnistcnn.server_limits import (MAX_UPLOAD_BYTES, BodyLimit, PreprocessingSlots, ServerBusy, UploadTooLarge,
                                     too_large)
 from mnistcnn.status import say
+
+LOG = logging.getLogger("mnistcnn.server")
 
 SERVED_SUFFIXES = {".png", ".csv", ".json", ".md"}  # results, not models or anything else
 PAGES = Path(__file__).with_name("web")
@@ -114,6 +117,12 @@ def create_app(model_file: Path, ensemble_file: Path | None = None, experiments:
     app.add_middleware(BodyLimit)
     app.state.preprocessing = preprocessing  # where tests can hold its slots
 
+    @app.exception_handler(Exception)
+    async def answer_a_bug_in_json(request: Request, error: Exception):
+        # A bug of the server's own: still JSON, as every answer; the traceback goes to its log.
+        LOG.error("%s %s failed", request.method, request.url.path, exc_info=error)
+        return _error(f"the server failed ({type(error).__name__}); its log has the details", 500)
+
     @app.exception_handler(UploadTooLarge)
     async def refuse_large_upload(request: Request, error: UploadTooLarge):
         return _error(error.detail, 413)
@@ -136,13 +145,15 @@ def create_app(model_file: Path, ensemble_file: Path | None = None, experiments:
         name = image.filename or "upload"
         if len(data) > MAX_UPLOAD_BYTES:
             return _error(too_large(name), 413)  # read only one byte past the limit: "more than"
-        from mnistcnn.preprocess import preprocess_image
+        from mnistcnn.preprocess import prepare_image
 
         try:
             with preprocessing.held():
-                prepared = preprocess_image(io.BytesIO(data), name)
+                prepared = prepare_image(io.BytesIO(data), name)
             prediction = Prediction(name, reader.probabilities(prepared, model))
         except (InputError, UsageError) as error:
+            if error.__cause__ is not None:  # an image the preparation did not foresee: keep its traceback
+                LOG.error("preparing %s failed", name, exc_info=error.__cause__)
             return _error(str(error), 400)
         except ServerBusy as error:
             return _error(str(error), 503, {"Retry-After": "5"})
