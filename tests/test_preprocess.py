@@ -181,7 +181,7 @@ def test_thirty_two_bit_images_with_negative_values_come_out_in_zero_to_one(tmp_
 
     values = np.asarray(draw_seven(), dtype=np.int32) * 3 - 400  # -400 (ink) .. 365 (paper)
     path = tmp_path / "signed.tif"
-    Image.fromarray(values, mode="I").save(path)
+    Image.fromarray(values).save(path)
     rgb = load_rgb(path)
     assert rgb.min() == 0.0 and rgb.max() == 1.0
     assert similar(preprocess_image(path), reference)

@@ -23,6 +23,9 @@ from mnistcnn.ruling import ruling
 
 SPECK_FRACTION = 0.05  # ink components smaller than this share of the largest are dirt
 NOISE_SIGMAS = 5.0  # ink must stand this many standard deviations of the paper's grain above it
+# Contrast (0-1) spread over less than this is flat: nothing to split, and in float32 near 1
+# Otsu's 256 bins may not even fit (a spread of 1e-5 did not).
+OTSU_LEAST_RANGE = 1e-3
 MIN_CONTRAST = 0.06  # darker than the paper by less than this share is no ink at all
 EIGHT_CONNECTED = np.ones((3, 3), bool)
 PAPER_SIZE = 256  # the paper is modelled on a copy at most this long
@@ -118,9 +121,16 @@ def _grain_floor(contrast: np.ndarray) -> float:
     """The contrast bare paper's grain reaches: NOISE_SIGMAS robust deviations above its
     middle, measured on the pixels Otsu's threshold puts on the paper's side (in a tight
     crop a third of the pixels may be ink)."""
-    paper = contrast[contrast <= threshold_otsu(contrast)] if np.ptp(contrast) > 0 else contrast.ravel()
+    split = _otsu(contrast)
+    paper = contrast[contrast <= split] if split is not None else contrast.ravel()
     centre = np.median(paper)
     return max(centre + NOISE_SIGMAS * 1.4826 * np.median(np.abs(paper - centre)), MIN_CONTRAST)
+
+
+def _otsu(values: np.ndarray) -> float | None:
+    """Otsu's threshold of the values, or None when they are all but equal (found by fuzzing:
+    a clean drawn stroke whose ink contrast spread over 1e-5)."""
+    return threshold_otsu(values) if np.ptp(values) > OTSU_LEAST_RANGE else None
 
 
 def _threshold(contrast: np.ndarray, floor: float) -> np.ndarray:
@@ -131,7 +141,8 @@ def _threshold(contrast: np.ndarray, floor: float) -> np.ndarray:
     ink = contrast[contrast > floor]
     if ink.size == 0:
         return np.zeros_like(contrast)
-    stroke = np.median(ink[ink >= threshold_otsu(ink)]) if np.ptp(ink) > 0 else ink[0]
+    split = _otsu(ink)
+    stroke = np.median(ink[ink >= split]) if split is not None else ink[0]
     low, high = max(floor, 0.3 * stroke), max(floor, 0.6 * stroke)
     mask = remove_specks(apply_hysteresis_threshold(contrast, low, high))
     # Anti-aliased edges below the low mark belong to the stroke they touch.
