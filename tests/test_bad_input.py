@@ -150,6 +150,8 @@ CASES = {
     "model: missing file": (lambda folder: ["evaluate", "--model-file", folder / "absent.h5"], 1, "check the path"),
     "model: missing file to export": (lambda folder: ["export", folder / "absent.h5", "--format", "onnx"], 1,
                                       "check the path"),
+    "model: an exported twin given": (lambda folder: ["predict", "digit.png", "--model-file", "models/my-model.onnx"],
+                                      2, "pass the .h5 it was exported from"),
     "model: not HDF5": (model_file(lambda path: path.write_text("weights?")), 1, "not an HDF5 file"),
     "model: HDF5 but not a Keras model": (model_file(hdf5_without_model), 1, "not a Keras model"),
     "model: wrong input shape": (model_file(lambda path: keras_model(path, (32, 32, 3))), 1,

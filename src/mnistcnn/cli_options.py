@@ -67,11 +67,18 @@ def data_option(function):
                         metavar="SRC", help=DATA_HELP)(function)
 
 
+EXPORTED_SUFFIXES = {".onnx", ".tflite"}
+
+
 def model_file_option(verb: str):
     """--model-file; by default models/mnistcnn.h5 here, else the installed checkout's (storage.py)."""
     def resolve(context, parameter, value):
         from mnistcnn.storage import default_model_path
 
+        if value is not None and value.suffix.lower() in EXPORTED_SUFFIXES:
+            # A twin is only trusted against the .h5 it was checked with (twins.py).
+            raise click.BadParameter(f"{value} is an exported file; pass the .h5 it was exported from "
+                                     f"({value.with_suffix('.h5')}), and its up-to-date twin is read in its place")
         return value if value is not None else default_model_path()
 
     return click.option("--model-file", type=click.Path(dir_okay=False, path_type=Path), envvar="MNISTCNN_MODEL",
