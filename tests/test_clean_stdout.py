@@ -9,8 +9,11 @@ import subprocess
 import sys
 
 import pytest
+from conftest import PROJECT_ROOT
 
 from mnistcnn.config import Config
+
+COMMITTED_MODEL = PROJECT_ROOT / "models" / "mnistcnn.h5"
 
 NOISY_DOWNLOAD = """
 import os, sys
@@ -71,3 +74,32 @@ def test_export_and_train_final_print_only_their_results(tiny_model, tmp_path):
     assert lines[0].startswith("saved ") and lines[1].lstrip().startswith("Accuracy:"), result.stdout
     assert len(lines) == 4
     assert "Downloading data from" in result.stderr and "val_accuracy" in result.stderr
+
+
+OFFLINE = """
+import socket, sys
+
+class Offline(socket.socket):
+    def connect(self, address):
+        raise OSError("network disabled in tests")
+
+socket.socket = Offline
+from mnistcnn.cli import main
+main(sys.argv[1:], prog_name="mnistcnn")
+"""
+
+
+def test_the_real_download_attempt_keeps_tensorflows_start_up_quiet(tmp_path):
+    # Offline with nothing cached, the default source tries Keras's own download, which
+    # imports TensorFlow: its C++ start-up lines (absl, oneDNN, CUDA, CPU features) stay
+    # out of the user's terminal, as in every other command. The committed model is read
+    # by its ONNX twin, so nothing else has started TensorFlow quietly before.
+    environment = {name: value for name, value in os.environ.items()
+                   if name not in ("MNISTCNN_DATA", "TF_CPP_MIN_LOG_LEVEL")}
+    result = subprocess.run([sys.executable, "-c", OFFLINE, "evaluate", "--model-file", COMMITTED_MODEL, "--report-dir",
+                             tmp_path / "r"], cwd=tmp_path, env=environment, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "using the bundled SAMPLE" in result.stderr
+    for noise in ("absl::InitializeLog", "oneDNN custom operations", "cudart_stub", "cpu_feature_guard"):
+        assert noise not in result.stderr, result.stderr

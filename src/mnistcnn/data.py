@@ -357,7 +357,9 @@ def download_with_keras() -> dict:
 
     Tests replace this function so they never wait on the network.
     """
-    import keras
+    from mnistcnn.runtime import import_keras
+
+    keras = import_keras()  # quietly: TensorFlow's start-up lines are not the user's business
 
     previous_timeout = socket.getdefaulttimeout()
     socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_SECONDS)
