@@ -3,6 +3,7 @@ an ensemble, and with BatchNorm) and agrees with its `.h5`; the committed model'
 agree on the full test set."""
 
 import importlib.util
+import json
 import re
 import shutil
 
@@ -157,6 +158,36 @@ def test_a_folder_that_is_not_an_export_is_never_replaced(tiny_models, tmp_path)
     result = run_cli("export", tiny_models / "tiny.h5", "--format", "savedmodel", "--output", tmp_path)
     assert result.exit_code == 3 and "not a SavedModel" in result.output, result.output
     assert [path.name for path in tmp_path.iterdir()] == ["notes.txt"]
+
+
+@needs_runtimes
+def test_a_twin_checked_on_more_images_or_of_another_model_is_not_replaced_unasked(tiny_models, idx_folder,
+                                                                                   tmp_path):
+    # The README's `export` on the sample once rewrote the committed twin checked on 10,000
+    # images with one checked on 2,000 (issue 38).
+    from mnistcnn.storage import file_sha256
+
+    folder = tmp_path / "models"
+    folder.mkdir()
+    model = folder / "tiny.h5"
+    model.write_bytes((tiny_models / "tiny.h5").read_bytes())
+    assert run_cli("export", model, "--format", "onnx", "--data", idx_folder).exit_code == 0
+    record_file = folder / "tiny.onnx.json"
+    record = json.loads(record_file.read_text())
+    assert record["checked_on_images"] == 20 and record["model_sha256"] == file_sha256(model)
+    record_file.write_text(json.dumps({**record, "checked_on_images": 10000}))
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
+    result = run_cli("export", model, "--format", "onnx", "--data", idx_folder)
+    assert result.exit_code == 3, result.output
+    assert (f"Error: {folder / 'tiny.onnx'} was checked on 10000 test images and this export has 20; point --data "
+            "at the full set, pass --output for a new file, or --overwrite to replace it") in result.output
+    assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
+    record_file.write_text(json.dumps({**record, "model_sha256": "0" * 64}))
+    result = run_cli("export", model, "--format", "onnx", "--data", idx_folder)
+    assert result.exit_code == 3 and "was exported from another tiny.h5; pass --output" in result.output
+    result = run_cli("export", model, "--format", "onnx", "--data", idx_folder, "--overwrite")
+    assert result.exit_code == 0, result.output
+    assert json.loads(record_file.read_text())["model_sha256"] == file_sha256(model)
 
 
 def test_the_commands_formats_are_the_modules():

@@ -233,7 +233,10 @@ def plot_command(sweep_dir):
 @click.option("--output", type=click.Path(path_type=Path), default=None,
               help="Where to write.  [default: beside the model: NAME-savedmodel/, NAME.onnx or NAME.tflite]")
 @data_option
-def export_command(model_file, export_format, output, data_source):
+@click.option("--overwrite", is_flag=True,
+              help="Replace an exported twin even when it was checked on more test images, or made from another "
+                   "model.")
+def export_command(model_file, export_format, output, data_source, overwrite):
     """Export MODEL (default: the committed model) for other runtimes: the inference
     network in float32, without its augmentation layers; ensembles too. The file is then
     run by its own runtime on the test images and must give the .h5's digit for at least
@@ -241,7 +244,7 @@ def export_command(model_file, export_format, output, data_source):
     from mnistcnn.export import export_model
     from mnistcnn.storage import default_model_path
 
-    check = export_model(model_file or default_model_path(), export_format, output, data_source, status)
+    check = export_model(model_file or default_model_path(), export_format, output, data_source, status, overwrite)
     click.echo(check.text())
 
 

@@ -9,6 +9,7 @@ exported in float32, whatever precision it trained in: every runtime runs float3
 bfloat16 is a training speed-up of some CPUs and GPUs, not part of the model.
 """
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,9 +101,11 @@ def _copy_weights(source, target) -> None:
 
 
 def export_model(model_file: Path, export_format: str, output: Path | None, data_source: str | None,
-                 status) -> ExportCheck:
+                 status, overwrite: bool = False) -> ExportCheck:
     """Export the model at `model_file`, then check the file with its own runtime on the
-    test images. Raises InputError when it disagrees with the `.h5` on more than 0.1%."""
+    test images. Raises InputError when it disagrees with the `.h5` on more than 0.1%, and
+    OverwriteRefused (unless `overwrite`) before replacing a twin checked on more images
+    or exported from another model."""
     from mnistcnn.data import load_dataset
     from mnistcnn.storage import load_model
 
@@ -115,8 +118,10 @@ def export_model(model_file: Path, export_format: str, output: Path | None, data
         raise UsageError(f"--output for --format {export_format} must end in {suffix}, e.g. "
                          f"{default_output(model_file, export_format)}")
     refuse_to_replace(output)
-    model = load_model(model_file)
     images = load_dataset(data_source).x_test
+    if not overwrite:
+        refuse_to_replace_twin(model_file, output, len(images))
+    model = load_model(model_file)
     inference = inference_model(model)
     inference(images[:1])  # Keras's ONNX export needs a model that has been called once
     status(f"exporting {model_file} as {export_format} to {output}")
@@ -144,6 +149,26 @@ def refuse_to_replace(output: Path) -> None:
     if output.is_dir() and any(output.iterdir()) and not (output / "saved_model.pb").is_file():
         raise OverwriteRefused(f"{output} is a folder that is not a SavedModel, and exporting there would delete "
                                "it; pass --output for a new one")
+
+
+def refuse_to_replace_twin(model_file: Path, output: Path, images: int) -> None:
+    """A twin's record vouches for what it was checked on: a check on fewer images (the
+    sample's 2,000 against the full set's 10,000), or of another model, does not replace it
+    unasked, as train-final does not replace a model trained on more data."""
+    from mnistcnn.storage import file_sha256
+    from mnistcnn.twins import record_path
+
+    try:
+        record = json.loads(record_path(output).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # no twin vouched for there
+    if record.get("checked_on_images", 0) > images:
+        raise OverwriteRefused(f"{output} was checked on {record['checked_on_images']} test images and this export "
+                               f"has {images}; point --data at the full set, pass --output for a new file, or "
+                               "--overwrite to replace it")
+    if record.get("model_sha256") not in (None, file_sha256(model_file)):
+        raise OverwriteRefused(f"{output} was exported from another {record.get('model_file', 'model')}; pass "
+                               "--output for a new file, or --overwrite to replace it")
 
 
 def _write(inference, export_format: str, output: Path) -> None:
