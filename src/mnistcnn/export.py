@@ -34,8 +34,13 @@ class ExportCheck:
     largest_probability_difference: float
     bytes: int
     images_per_second: float  # the runtime's, on the check's batches
+    written: bool = True  # False: an up-to-date twin was already there, and its record is this
 
     def text(self) -> str:
+        if not self.written:
+            return (f"{self.path} is already the up-to-date twin ({self.bytes / 1e6:.2f} MB): the same digit as the "
+                    f".h5 for {self.agreement:.2%} of {self.images} images when it was exported, largest probability "
+                    f"difference {self.largest_probability_difference:.2e}; --overwrite exports it again")
         return (f"wrote {self.path} ({self.bytes / 1e6:.2f} MB): the same digit as the .h5 for "
                 f"{self.agreement:.2%} of {self.images} images, largest probability difference "
                 f"{self.largest_probability_difference:.2e}; {self.images_per_second:,.0f} images/s")
@@ -120,7 +125,9 @@ def export_model(model_file: Path, export_format: str, output: Path | None, data
     refuse_to_replace(output)
     images = load_dataset(data_source).x_test
     if not overwrite:
-        refuse_to_replace_twin(model_file, output, len(images))
+        kept = existing_twin(model_file, export_format, output, len(images))
+        if kept is not None:
+            return kept
     model = load_model(model_file)
     inference = inference_model(model)
     inference(images[:1])  # Keras's ONNX export needs a model that has been called once
@@ -151,17 +158,23 @@ def refuse_to_replace(output: Path) -> None:
                                "it; pass --output for a new one")
 
 
-def refuse_to_replace_twin(model_file: Path, output: Path, images: int) -> None:
-    """A twin's record vouches for what it was checked on: a check on fewer images (the
-    sample's 2,000 against the full set's 10,000), or of another model, does not replace it
-    unasked, as train-final does not replace a model trained on more data."""
+def existing_twin(model_file: Path, export_format: str, output: Path, images: int) -> ExportCheck | None:
+    """The check of the twin already at `output`, when it is this model's, unchanged and
+    checked on at least as many images (exporting again would only rewrite it: the
+    converter's bytes differ from run to run), else None to export.
+
+    Raises:
+        OverwriteRefused: a twin checked on more images, or exported from another model: a
+            record vouches for it, and this export would not replace it unasked, as
+            train-final does not replace a model trained on more data.
+    """
     from mnistcnn.storage import file_sha256
     from mnistcnn.twins import record_path
 
     try:
         record = json.loads(record_path(output).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return  # no twin vouched for there
+        return None  # no twin vouched for there
     if record.get("checked_on_images", 0) > images:
         raise OverwriteRefused(f"{output} was checked on {record['checked_on_images']} test images and this export "
                                f"has {images}; point --data at the full set, pass --output for a new file, or "
@@ -169,6 +182,11 @@ def refuse_to_replace_twin(model_file: Path, output: Path, images: int) -> None:
     if record.get("model_sha256") not in (None, file_sha256(model_file)):
         raise OverwriteRefused(f"{output} was exported from another {record.get('model_file', 'model')}; pass "
                                "--output for a new file, or --overwrite to replace it")
+    if record.get("checked_on_images") == images and output.is_file() and \
+            record.get("twin_sha256") == file_sha256(output):
+        return ExportCheck(export_format, str(output), images, record["same_digit_as_h5"],
+                           record["largest_probability_difference"], file_size(output), float("nan"), written=False)
+    return None
 
 
 def _write(inference, export_format: str, output: Path) -> None:
