@@ -239,8 +239,8 @@ def plot_command(sweep_dir):
 def export_command(model_file, export_format, output, data_source, overwrite):
     """Export MODEL (default: the committed model) for other runtimes: the inference
     network in float32, without its augmentation layers; ensembles too. The file is then
-    run by its own runtime on the test images and must give the .h5's digit for at least
-    99.9% of them; the agreement and the largest probability difference are printed."""
+    run by its own runtime on the test images and must give the .h5's digit for every
+    one; the agreement and the largest probability difference are printed."""
     from mnistcnn.export import export_model
     from mnistcnn.storage import default_model_path
 

@@ -21,7 +21,8 @@ from mnistcnn.errors import InputError, OverwriteRefused, UsageError
 FORMATS = {"savedmodel": ("tf_saved_model", ""), "onnx": ("onnx", ".onnx"), "litert": ("litert", ".tflite")}
 # What each format needs beyond TensorFlow, and the module that shows it is installed.
 RUNTIMES = {"onnx": ("tf2onnx", "onnx", "onnxruntime"), "litert": ("ai_edge_litert",)}
-AGREEMENT_NEEDED = 0.999
+# A twin answers in its model's place, so it must give the model's digit for every test image.
+AGREEMENT_NEEDED = 1.0
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def _copy_weights(source, target) -> None:
 def export_model(model_file: Path, export_format: str, output: Path | None, data_source: str | None,
                  status, overwrite: bool = False) -> ExportCheck:
     """Export the model at `model_file`, then check the file with its own runtime on the
-    test images. Raises InputError when it disagrees with the `.h5` on more than 0.1%, and
+    test images. Raises InputError when it disagrees with the `.h5` on any image's digit, and
     OverwriteRefused (unless `overwrite`) before replacing a twin checked on more images
     or exported from another model."""
     from mnistcnn.data import load_dataset
@@ -145,7 +146,7 @@ def export_model(model_file: Path, export_format: str, output: Path | None, data
                         float(np.abs(exported - reference).max()), file_size(output), len(images) / seconds)
     if check.agreement < AGREEMENT_NEEDED:
         raise InputError(f"{output} gives the .h5's digit for only {check.agreement:.2%} of the test images "
-                         f"(at least {AGREEMENT_NEEDED:.1%} needed); the export is not usable")
+                         "(every one is needed); the export is not usable")
     write_record(model_file, check)
     return check
 

@@ -77,6 +77,7 @@ def evaluate_model(model_file: Path, data_source: str | None, report_dir: Path |
     metrics, probabilities = evaluate(model, dataset, splits)
     result = {
         "model": str(model_file),
+        "read_by": read_by(model),
         "data": data.summary(),
         "metrics": metrics,
         "members": [evaluate(member, dataset, splits)[0] for member in ensemble_members(model_file, model)],
@@ -171,6 +172,13 @@ def seed_report(metrics: dict) -> str:
     return "\n".join(lines)
 
 
+def read_by(model) -> str:
+    """Which runtime's figures these are: a twin's (`onnxruntime`, `ai_edge_litert`) or Keras's."""
+    from mnistcnn.twins import TWIN_RUNTIMES, Twin
+
+    return TWIN_RUNTIMES[model.format] if isinstance(model, Twin) else "keras"
+
+
 def format_evaluation(result: dict) -> str:
     """`evaluate`'s text: each member, the model, and the test set by writer."""
     lines = []
@@ -191,7 +199,7 @@ def format_evaluation(result: dict) -> str:
 
 def as_json(result: dict) -> str:
     """`evaluate --json`: the splits at the top level, as before, and the rest beside them."""
-    document = {"model": result["model"], "data": result["data"], **result["metrics"]}
+    document = {"model": result["model"], "read_by": result["read_by"], "data": result["data"], **result["metrics"]}
     if result["members"]:
         document["members"] = result["members"]
     if "test_by_writer" in result:

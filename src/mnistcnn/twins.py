@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnistcnn.export import RUNNERS, ExportCheck, default_output
+from mnistcnn.export import AGREEMENT_NEEDED, RUNNERS, ExportCheck, default_output
 from mnistcnn.files import atomic_write_text
 from mnistcnn.storage import file_sha256
 
@@ -71,6 +71,11 @@ def find_twin(model_file: Path, status) -> Twin | None:
             status(f"not using {twin}: it was exported from another {model_file.name} "
                    f"(`mnistcnn export {model_file} --format {export_format}` brings it up to date)")
             continue
+        if record.get("same_digit_as_h5", 0) < AGREEMENT_NEEDED:
+            status(f"not using {twin}: at its export it gave the .h5's digit for only "
+                   f"{record.get('same_digit_as_h5', 0):.2%} of the test images, and a twin must give every one "
+                   f"(`mnistcnn export {model_file} --format {export_format} --overwrite` tries again)")
+            continue
         if not twin.is_file() or record.get("twin_sha256") != file_sha256(twin):
             status(f"not using {twin}: it changed since `mnistcnn export` checked it "
                    f"(`mnistcnn export {model_file} --format {export_format}` writes it again)")
@@ -81,11 +86,13 @@ def find_twin(model_file: Path, status) -> Twin | None:
 
 def load_predictor(model_file: Path, status):
     """What reads digits for `model_file`: its up-to-date twin when there is one, else the
-    Keras model itself (loaded and checked as storage.load_model does), said on stderr."""
+    Keras model itself (loaded and checked as storage.load_model does); which one is said
+    on stderr."""
     model_file = Path(model_file)
     if model_file.is_file():
         twin = find_twin(model_file, status)
         if twin is not None:
+            status(f"reading with {TWIN_RUNTIMES[twin.format]}: {twin.path}, the up-to-date twin of {model_file}")
             return twin
     from mnistcnn.storage import load_model
 
