@@ -45,3 +45,20 @@ def test_what_fuzzing_found_stays_fixed():
     buffer = io.BytesIO()
     Image.fromarray(drawn_content("stroke", (64, 20), 0)).save(buffer, format="BMP")
     prepared_or_refused(buffer.getvalue(), "BMP L 64x20 stroke")
+
+
+def test_a_png_with_a_broken_chunk_is_refused_in_one_line():
+    # Pillow reports a PNG chunk it cannot parse as a SyntaxError, which once escaped
+    # (found by fuzzing: a dithered grey 33x20 in mode 1, one byte of a chunk's length flipped).
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(np.full((20, 33), 70, np.uint8)).convert("1").save(buffer, format="PNG")
+    data = buffer.getvalue()
+    damaged = data[:36] + bytes([data[36] ^ 0xFF]) + data[37:]
+    try:
+        preprocess_image(io.BytesIO(damaged), "broken.png")
+    except InputError as error:
+        assert str(error).startswith("broken.png: cannot read the image (broken PNG file"), str(error)
+    else:
+        raise AssertionError("a broken PNG was prepared")

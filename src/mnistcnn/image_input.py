@@ -7,6 +7,7 @@ costs its decoded bytes once, not their float64 copies (issue 29: a 0.23 MB PNG 
 7000x7000 pixels had used 3 GB).
 """
 
+import struct
 import warnings
 from pathlib import Path
 from typing import BinaryIO
@@ -64,7 +65,11 @@ def load_rgb(source: Path | BinaryIO, name: str | None = None) -> np.ndarray:
         raise InputError(f"{path}: the image is too large to be a digit; crop or shrink it") from None
     except UnidentifiedImageError:
         raise InputError(f"{path}: not an image Pillow can read; use PNG, JPEG, GIF, BMP or TIFF") from None
-    except OSError as error:
+    except InputError:
+        raise
+    except (OSError, SyntaxError, EOFError, ValueError, struct.error) as error:
+        # A damaged file: Pillow's readers say so with any of these (a broken PNG chunk is a
+        # SyntaxError, found by fuzzing).
         raise InputError(f"{path}: cannot read the image ({error}); check the file") from None
     return _to_rgb(image)
 
