@@ -18,6 +18,7 @@ import numpy as np
 from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 
 from mnistcnn.errors import InputError, UsageError
 from mnistcnn.gallery import list_models, list_sweeps
@@ -101,6 +102,20 @@ def guarded_file(root: Path, relative: str) -> Path:
     return path
 
 
+class ErrorAnswer(BaseModel):
+    """Every answer that is not the result: one line saying what went wrong and how to fix it."""
+
+    error: str
+
+
+def _answers(**descriptions: str) -> dict:
+    """OpenAPI's `responses` for the error statuses a route gives, each an ErrorAnswer; a 500
+    (a bug of the server's own) can come from any route."""
+    described = {int(status.removeprefix("status_")): text for status, text in descriptions.items()}
+    described[500] = "A bug of the server's own; its log has the traceback"
+    return {status: {"model": ErrorAnswer, "description": text} for status, text in described.items()}
+
+
 def _error(message: str, status: int, headers: dict | None = None) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
@@ -135,7 +150,10 @@ def create_app(model_file: Path, ensemble_file: Path | None = None, experiments:
     def experiments_page():
         return (PAGES / "experiments.html").read_text()
 
-    @app.post("/api/predict", summary="Read the digit in an image (a file, or the canvas as PNG)")
+    @app.post("/api/predict", summary="Read the digit in an image (a file, or the canvas as PNG)",
+              responses=_answers(status_400="Not an image that holds a digit, or no such model served",
+                                 status_413="The upload is larger than 8 MiB",
+                                 status_503="Two uploads are being prepared; try again shortly"))
     def predict(image: UploadFile = File(description="The image: PNG, JPEG, GIF, BMP, TIFF, WebP..."),
                 model: str = Form("single", description="`single`, or `ensemble` when one is served"),
                 top_k: int = Form(1, ge=1, le=10, description="How many of the likeliest digits to list, as --top-k")):
@@ -160,17 +178,21 @@ def create_app(model_file: Path, ensemble_file: Path | None = None, experiments:
         return {**prediction.to_dict(top_k), "model": model,
                 "preprocessed": np.round(prepared, 3).tolist()}
 
-    @app.get("/api/models", summary="The served models, and every model under the models folder")
+    @app.get("/api/models", summary="The served models, and every model under the models folder",
+             responses=_answers())
     def models_list():
         found, notes = list_models(roots["models"])
         return {"serving": {kind: str(path) for kind, path in reader.files.items()}, "models": found, "notes": notes}
 
-    @app.get("/api/sweeps", summary="Every sweep under the experiments folder: plots, summary, leader")
+    @app.get("/api/sweeps", summary="Every sweep under the experiments folder: plots, summary, leader",
+             responses=_answers())
     def sweeps_list():
         found, notes = list_sweeps(roots["experiments"])
         return {"sweeps": found, "notes": notes}
 
-    @app.get("/files/{root}/{relative:path}", summary="A result file (plot, table, story) of a sweep or model")
+    @app.get("/files/{root}/{relative:path}", summary="A result file (plot, table, story) of a sweep or model",
+             responses=_answers(status_403="Not a result file (only .png, .csv, .json and .md are served)",
+                                status_404="No such file in the experiments or models folder"))
     def result_file(root: str, relative: str):
         if root not in roots:
             return _error(f"{root}: files are served from {' and '.join(roots)} only", 404)
