@@ -2,6 +2,7 @@
 
 import os
 import random
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,15 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 def seeded():
     random.seed(0)
     np.random.seed(0)
+
+
+@pytest.fixture(autouse=True)
+def float32_policy():
+    """Each test starts in float32, whatever trained before it in its worker: a training run
+    sets Keras's global dtype policy, to mixed bfloat16 where `auto` picks it (CPUs with
+    AVX-512 BF16, as here), and a model built later would round its layers' outputs."""
+    if "keras" in sys.modules:
+        sys.modules["keras"].mixed_precision.set_global_policy("float32")
 
 
 @pytest.fixture(autouse=True)
