@@ -186,6 +186,41 @@ def sweep_command(name, values, preset, data_source, repeats, max_repeats, budge
             click.echo(sweep_plan.replication_text(folder))
 
 
+@main.command("search")
+@click.argument("name")
+@click.option("--trials", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Trials in all, over every worker.  [default: 20, unless --budget is given]")
+@click.option("--budget", type=click.FloatRange(min=0, min_open=True), default=None, metavar="MINUTES",
+              help="Stop starting trials after this many minutes of this worker's wall time.")
+@click.option("--storage", default=None, metavar="URL",
+              help="The Optuna storage workers share: postgresql://…, sqlite:///FILE or journal:PATH.  "
+                   "[default: a journal file in the search's folder]")
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the search's folder goes.  [default: experiments/search, or my-experiments/search "
+                   "when a search of that name there was made otherwise]")
+@config_options(SWEEP_PRESET, {"patience": "--epochs: no early stopping"})
+@data_option
+@strategy_option(("auto", "default", "mirrored"))
+def search_command(name, trials, budget, storage, output_dir, preset, data_source, strategy, **options):
+    """Search the sweep catalog's settings jointly with Optuna (TPE, median pruning).
+
+    Each trial trains once with settings the study proposes, the rest as the sweep
+    recipe, on the sweeps' first validation split, and is scored by its validation
+    error. Results go to OUTPUT_DIR/NAME/: trials/, summary.csv, importance.png,
+    history.png, slices.png and README.md. Start the same command on more processes or
+    machines (with one --storage) and they share the search; a rerun goes on from the
+    study.
+    """
+    from mnistcnn.search import trials as search_trials
+
+    plan = search_trials.plan_search(name, preset, options, trials, budget, storage)
+    try:
+        folder = search_trials.run_search(plan, data_source, output_dir, strategy, status)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    click.echo((folder / "README.md").read_text())
+
+
 @main.command("runs")
 @click.option("--experiments", type=click.Path(file_okay=False, path_type=Path), default=Path("experiments"),
               show_default=True, help="Folder of sweeps to read.")

@@ -170,9 +170,10 @@ def copy_twin(run: Run, twin: Path) -> None:
     atomic_write_text(run.folder / "metrics.json", json.dumps(saved.to_json(), indent=2) + "\n")
 
 
-def execute_run(run: Run, dataset, wanted: dict, say_epoch, hardware: dict, strategy=None) -> RunRecord:
+def execute_run(run: Run, dataset, wanted: dict, say_epoch, hardware: dict, strategy=None,
+                callbacks: tuple = ()) -> RunRecord:
     """Train one run into its folder: validation predictions and both splits' figures from
-    the weights the run keeps."""
+    the weights the run keeps. `callbacks`: more Keras callbacks (the search's pruning)."""
     from mnistcnn.evaluation import evaluate
     from mnistcnn.runtime import import_keras
     from mnistcnn.training import train
@@ -185,7 +186,7 @@ def execute_run(run: Run, dataset, wanted: dict, say_epoch, hardware: dict, stra
 
     reporter = keras.callbacks.LambdaCallback(on_epoch_end=say_epoch)
     result = train(run.config, dataset, history_path=run.folder / "history.csv",
-                   callbacks=(reporter,), verbose=0, strategy=strategy)
+                   callbacks=(reporter, *callbacks), verbose=0, strategy=strategy)
     # Kaggle's train.csv has no test split: the record then has none, shown as n/a.
     measured, probabilities = evaluate(result.model, dataset, splits=("valid", "test"))
     predicted = probabilities["valid"].argmax(axis=1)
