@@ -11,7 +11,7 @@ from mnistcnn.config import Config
 from mnistcnn.sweeps.paired import RepeatOutcome
 from mnistcnn.presets import get_preset
 from mnistcnn.records import DataRecord, RunRecord
-from mnistcnn.sweeps.runs import RUN_FORMAT, kept_weights, plan_run, split_fingerprint, write_predictions
+from mnistcnn.sweeps.runs import RUN_FORMAT, Run, kept_weights, plan_run, split_fingerprint, write_predictions
 from mnistcnn.sweeps.catalog import get_sweep
 
 IMAGES, WRITERS = 3000, 60
@@ -36,8 +36,11 @@ def outcome(value_rate: float, repeat: int, value_seed: int, images: int = IMAGE
 
 
 def write_run(sweep_dir: Path, base: Config, changes: dict, value, repeat: int, wrong: RepeatOutcome,
-              seconds: float = 60.0) -> Path:
+              seconds: float = 60.0, folder: Path | None = None) -> Path:
+    """The run's files, in its folder or in `folder` (a shared race's claim folder)."""
     run = plan_run(sweep_dir, base, changes, value, repeat)
+    if folder is not None:
+        run = Run(run.value, run.repeat, run.config, Path(folder))
     run.folder.mkdir(parents=True)
     (run.folder / "config.json").write_text(run.config.to_json() + "\n")
     accuracy = 1 - wrong.wrong.mean()
@@ -49,7 +52,8 @@ def write_run(sweep_dir: Path, base: Config, changes: dict, value, repeat: int, 
     write_predictions(run.folder, wrong.index, labels, wrong.wrong.astype(np.uint8), wrong.writer)
     record = RunRecord(
         config=run.config.to_dict(), data=DataRecord("mnist", "synthetic", "writers", WRITERS, 57000, IMAGES, 10000),
-        metrics={"valid": {"n": IMAGES, "accuracy": accuracy, "loss": 0.1, "best_accuracy": accuracy},
+        metrics={"valid": {"n": len(wrong.index), "accuracy": accuracy, "loss": 0.1, "best_accuracy": accuracy,
+                           "errors": int(wrong.wrong.sum())},
                  "test": {"n": 10000, "accuracy": accuracy, "loss": 0.1}},
         epochs_run=epochs, best_epoch=epochs, training_seconds=seconds, precision="float32",
         provenance={"value": value, "repeat": repeat, "run_format": RUN_FORMAT, "data_fingerprint": DATA_FINGERPRINT,

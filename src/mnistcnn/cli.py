@@ -46,9 +46,13 @@ def check_devices_command(as_json):
               help="Train N members (seeds SEED..SEED+N-1) and save one model averaging their probabilities.")
 @click.option("--from-sweeps", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
               help="Take each field a sweep in DIR decided (the recipe's value decided worse than the leader); "
-                   "ties keep the recipe's value. The sweeps must have been made with this recipe.")
+                   "ties keep the recipe's value. The sweeps must have been made with this recipe, and the "
+                   "combination must have won a judging race (mnistcnn search NAME --judge).")
+@click.option("--from-search", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
+              help="Take the settings that won the judging race of the search in DIR (mnistcnn search NAME --judge).")
 @strategy_option()
-def train_final_command(preset, data_source, output, overwrite, ensemble, from_sweeps, strategy, **options):
+def train_final_command(preset, data_source, output, overwrite, ensemble, from_sweeps, from_search, strategy,
+                        **options):
     """Train the final model, evaluate it, and save it as .h5 with a .json story.
 
     Settings come from --preset (by default `final`, a quick recipe; `best` is the most accurate);
@@ -58,13 +62,25 @@ def train_final_command(preset, data_source, output, overwrite, ensemble, from_s
     """
     config = config_from(preset, options)
     origins, swept_on = None, frozenset()
+    if from_sweeps is not None and from_search is not None:
+        raise UsageError("--from-sweeps and --from-search both choose the settings; give one (the judging race "
+                         "of a search already weighs the sweeps' combination)")
     if from_sweeps is not None:
+        from mnistcnn.search.judge import judged_combination
         from mnistcnn.sweeps.recipe import config_from_sweeps, sweeps_data
 
-        config, origins = config_from_sweeps(config, from_sweeps)
-        swept_on = sweeps_data(from_sweeps)
-        for field, origin in origins.items():
-            status(f"{field} = {origin}")
+        combined, origins = config_from_sweeps(config, from_sweeps)
+        changes = {field: value for field, value in combined.to_dict().items() if getattr(config, field) != value}
+        if changes:  # the recipe itself needs no race to be trained
+            origins["judged_by"] = judged_combination(from_sweeps, changes).sentence
+        config, swept_on = combined, sweeps_data(from_sweeps)
+    if from_search is not None:
+        from mnistcnn.search.judge import config_from_search, read_search
+
+        config, origins = config_from_search(config, from_search)
+        swept_on = frozenset({read_search(from_search).get("data_fingerprint", "unrecorded")})
+    for field, origin in (origins or {}).items():
+        status(f"{field} = {origin}")
     from mnistcnn.final import train_final_from_source
 
     click.echo(train_final_from_source(config, data_source, output, overwrite, ensemble, strategy, status,
@@ -149,12 +165,16 @@ def predict_command(images, model_file, top_k, as_json, save_preprocessed, kaggl
 @click.option("--shard", default=None, metavar="K/N",
               help="With --repeats N: run only every N-th run of the sweep, starting at the K-th, so N machines "
                    "share it.")
+@click.option("--storage", default=None, metavar="URL",
+              help="Share the race with every worker started with the same URL (postgresql://…, sqlite:///FILE, "
+                   "journal:PATH on a shared disk): each asks the storage for the next run nobody holds.  "
+                   "[default: none; the folder alone, one process]")
 @click.option("--replicate", is_flag=True,
               help="Rerun the sweep's comparisons on fresh writer splits and seeds its race never uses (2 repeats "
                    "at seed +1000) into OUTPUT_DIR/replication/NAME/, and say whether each verdict held.")
 @strategy_option(("auto", "default", "mirrored"), " Several machines share a sweep with --shard.")
 def sweep_command(name, values, preset, data_source, repeats, max_repeats, budget, output_dir, force, shard,
-                  replicate, strategy, **options):
+                  storage, replicate, strategy, **options):
     """Train one model per value of a hyperparameter and compare them, image by image.
 
     NAME is a sweep (see `mnistcnn sweep list`), or `all` to run every sweep. Every
@@ -172,12 +192,17 @@ def sweep_command(name, values, preset, data_source, repeats, max_repeats, budge
         click.echo(sweep_plan.list_text())
         return
     settings = sweep_plan.parse_repeats(repeats, max_repeats, budget)
-    shard = sweep_plan.parse_shard(shard, settings)
+    shard = sweep_plan.parse_shard(shard, settings, storage)
     plan = sweep_plan.plan_sweeps(name, values, preset, options)
+    if storage is not None:
+        from mnistcnn.sweeps.studies import check_storage_url
+
+        check_storage_url(storage)
     if replicate:
         plan, settings, output_dir = sweep_plan.replication_of(plan, repeats, output_dir)
     try:
-        folders = sweep_plan.run_planned(plan, data_source, settings, output_dir, force, shard, strategy, status)
+        folders = sweep_plan.run_planned(plan, data_source, settings, output_dir, force, shard, strategy, status,
+                                         storage)
     except KeyboardInterrupt:
         sys.exit(130)  # the runner has said what finished and how to resume
     for folder in folders:
@@ -198,10 +223,13 @@ def sweep_command(name, values, preset, data_source, repeats, max_repeats, budge
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where the search's folder goes.  [default: experiments/search, or my-experiments/search "
                    "when a search of that name there was made otherwise]")
+@click.option("--judge", is_flag=True,
+              help="Instead of more trials: race the 3 best trials against the sweeps' combination and the recipe "
+                   "on fresh splits (seeds 2000+), into NAME/judged/; its winner is what --from-search trains.")
 @config_options(SWEEP_PRESET, {"patience": "--epochs: no early stopping"})
 @data_option
 @strategy_option(("auto", "default", "mirrored"))
-def search_command(name, trials, budget, storage, output_dir, preset, data_source, strategy, **options):
+def search_command(name, trials, budget, storage, output_dir, judge, preset, data_source, strategy, **options):
     """Search the sweep catalog's settings jointly with Optuna (TPE, median pruning).
 
     Each trial trains once with settings the study proposes, the rest as the sweep
@@ -215,6 +243,15 @@ def search_command(name, trials, budget, storage, output_dir, preset, data_sourc
 
     plan = search_trials.plan_search(name, preset, options, trials, budget, storage)
     try:
+        if judge:
+            from mnistcnn.search.judge import judge_search, verdict
+            from mnistcnn.sweeps.plan import result_text
+
+            race = judge_search(search_trials.existing_folder(plan, output_dir), data_source, storage, strategy,
+                                status)
+            click.echo(result_text(race))
+            click.echo(f"Winner: {verdict(race).winner} ({verdict(race).sentence})")
+            return
         folder = search_trials.run_search(plan, data_source, output_dir, strategy, status)
     except KeyboardInterrupt:
         sys.exit(130)

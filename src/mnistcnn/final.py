@@ -119,7 +119,7 @@ def train_final(config: Config, dataset: Dataset, output: Path, overwrite: bool 
                            precision=members[0].precision)
     provenance = _provenance(model, strategy, strategy_name)
     if origins:
-        provenance["from_sweeps"] = origins  # each field's value and the sweep that gave it
+        provenance["from_sweeps"] = origins  # each field's value, the sweep or search that gave it, the race that judged it
     record = replace(record, metrics=_accuracy_and_loss(evaluate(model, dataset)[0]), provenance=provenance)
     if not chief:
         return record  # under multi-worker, worker 0 writes the model

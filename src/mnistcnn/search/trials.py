@@ -80,6 +80,17 @@ def search_folder(plan: SearchPlan, output_dir: Path | None, data_fingerprint: s
     return committed
 
 
+def existing_folder(plan: SearchPlan, output_dir: Path | None) -> Path:
+    """The folder of a search already run: OUTPUT_DIR/NAME, or where `search_folder` put it."""
+    places = [Path(output_dir) / plan.name] if output_dir is not None else [OWN_FOLDER / plan.name,
+                                                                             RESULTS_FOLDER / plan.name]
+    for folder in places:
+        if (folder / "search.json").is_file():
+            return folder
+    raise UsageError(f"no search named {plan.name} in {' or '.join(map(str, places))}; run `mnistcnn search "
+                     f"{plan.name}` first")
+
+
 def _made_otherwise(folder: Path, data_fingerprint: str, base: Config, space: dict) -> list[str]:
     path = folder / "search.json"
     if not path.is_file():

@@ -38,6 +38,26 @@ class Sweep:
         return {self.field: value, **companions}
 
 
+@dataclass(frozen=True)
+class Contest:
+    """A race between whole recipes rather than one field's values: each candidate is a name
+    and the settings it changes from the base. The search's judging race is one; it runs
+    through the same runner, race and report as a sweep."""
+
+    name: str
+    candidates: dict  # candidate name -> {config field: value}
+    label: str = "Candidate"
+    description: str = "Whole recipes raced against each other."
+    field: str = "candidate"  # what sweep.json names the thing varied: no single config field
+
+    @property
+    def values(self) -> tuple:
+        return tuple(self.candidates)
+
+    def changes(self, value, given: dict) -> dict:
+        return dict(self.candidates[value])
+
+
 SWEEPS = (
     Sweep("activation", ("relu", "elu", "tanh", "sigmoid", "gelu"), "Activation",
           "Non-linear activation functions after each hidden layer."),

@@ -112,10 +112,14 @@ def parse_repeats(text: str, max_repeats: int, budget: float | None) -> RaceSett
     return RaceSettings(repeats, max(max_repeats, repeats), budget)
 
 
-def parse_shard(text: str | None, settings: RaceSettings) -> tuple[int, int]:
-    """`--shard K/N` as (K, N); None is the whole sweep, (1, 1). Only with a fixed --repeats."""
+def parse_shard(text: str | None, settings: RaceSettings, storage_url: str | None = None) -> tuple[int, int]:
+    """`--shard K/N` as (K, N); None is the whole sweep, (1, 1). Only with a fixed --repeats,
+    and not with --storage (which shares any race without dividing it beforehand)."""
     if text is None:
         return (1, 1)
+    if storage_url is not None:
+        raise UsageError("--shard and --storage are two ways to share a sweep; with --storage every worker runs "
+                         "the same command and the storage hands out the runs, so leave out --shard")
     if settings.repeats is None:
         raise UsageError("--shard needs a fixed --repeats N: a race decides its runs as it goes, on one machine; "
                          "e.g. --repeats 3 --shard 1/2")
@@ -129,10 +133,11 @@ def parse_shard(text: str | None, settings: RaceSettings) -> tuple[int, int]:
 
 
 def run_planned(plan: SweepPlan, data_source: str | None, settings: RaceSettings, output_dir: Path | None,
-                force: bool,
-                shard: tuple[int, int], strategy_name: str, status) -> list[Path]:
+                force: bool, shard: tuple[int, int], strategy_name: str, status,
+                storage_url: str | None = None) -> list[Path]:
     """Read the data once, check every sweep, then run each; returns the sweep folders.
-    `output_dir` None is experiments/, or my-experiments/ beside committed sweeps made otherwise."""
+    `output_dir` None is experiments/, or my-experiments/ beside committed sweeps made
+    otherwise. With `storage_url`, each sweep's race is shared through that storage."""
     from mnistcnn.data import read_source
     from mnistcnn.devices import check_devices
     from mnistcnn.distribution import make_strategy
@@ -155,9 +160,32 @@ def run_planned(plan: SweepPlan, data_source: str | None, settings: RaceSettings
     for sweep_runs in runs:
         check_before_training(sweep_runs, settings, force)
     command = " ".join(["mnistcnn", *sys.argv[1:]]) if sys.argv[0].endswith("mnistcnn") else ""
+    if storage_url is not None:
+        from mnistcnn.sweeps.runner import run_shared_sweep
+        from mnistcnn.sweeps.shared import Board
+        from mnistcnn.sweeps.studies import open_storage
+
+        return [run_shared_sweep(sweep_runs, settings, output_dir,
+                                 Board(open_storage(storage_url, sweep_runs.sweep_dir), study_name(sweep_runs, settings)),
+                                 hardware=hardware, command=command, strategy=strategy)
+                for sweep_runs in runs]
     return [run_sweep(sweep_runs, settings, output_dir, force=force, hardware=hardware, command=command,
                       shard=shard, strategy=strategy)
             for sweep_runs in runs]
+
+
+def study_name(runs, settings: RaceSettings) -> str:
+    """The shared race's study: the sweep's name and a digest of everything that makes it
+    this race (values, recipe, data, the race's limits), so workers join only the very same
+    race, and one database can hold many."""
+    import hashlib
+    import json
+
+    plan = {"values": [str(value) for value in runs.values], "changes": {str(k): v for k, v in runs.changes.items()},
+            "base": runs.base.to_dict(), "data": runs.splits.source.fingerprint,
+            "race": [settings.repeats, settings.max_repeats, settings.budget_minutes]}
+    digest = hashlib.sha256(json.dumps(plan, sort_keys=True, default=str).encode()).hexdigest()[:12]
+    return f"sweep-{runs.sweep.name}-{digest}"
 
 
 def _folder_for(plan: SweepPlan, base: Config, splits, settings: RaceSettings, status) -> Path:

@@ -273,10 +273,42 @@ def run_sweep(runs: SweepRuns, settings: RaceSettings, output_dir: Path, force: 
     return runs.sweep_dir
 
 
+def run_shared_sweep(runs: SweepRuns, settings: RaceSettings, output_dir: Path, board, hardware: dict | None = None,
+                     command: str = "", strategy=None) -> Path:
+    """This worker's share of a race several workers run through one storage (shared.py),
+    then the sweep's summary and plots from every finished run. No folder lock: the
+    storage's claims keep workers apart, and each writes only whole runs into place."""
+    from mnistcnn.sweeps.report import write_sweep_report
+    from mnistcnn.sweeps.shared import run_shared_race
+
+    check_architecture_uses(runs.sweep, runs.base.architecture)
+    most = settings.repeats or settings.max_repeats
+    refuse_conflicts(runs.conflicts(most), force=False)
+    every = [runs.run(value, repeat) for value in runs.values for repeat in range(most)]
+    write_sweep_info(runs, settings, command, hardware or {}, every)
+    say(f"{runs.sweep.name}: {settings.describe()}, shared through the storage as worker {board.worker}")
+
+    def train(run: Run) -> None:
+        _train_or_copy(run, runs, output_dir, 1, 1, hardware or {}, strategy,
+                       place=runs.run(run.value, run.repeat).folder)
+
+    try:
+        trained = run_shared_race(runs, settings, board, train)
+    except KeyboardInterrupt:
+        say(f"\n{runs.sweep.name}: interrupted; the run this worker held is free for the others. Rerun the same "
+            "command to rejoin the race.")
+        raise
+    say(f"{runs.sweep.name}: this worker trained {len(trained)} run{'s' if len(trained) != 1 else ''}")
+    write_sweep_report(runs.sweep_dir)
+    return runs.sweep_dir
+
+
 def _train_or_copy(run: Run, runs: SweepRuns, output_dir: Path, index: int, count: int, hardware: dict,
-                   strategy) -> None:
+                   strategy, place: Path | None = None) -> None:
+    """Copy the run from its twin in another sweep, or train it. `place`: where the run
+    ends up, when it is made elsewhere first (a shared race's claim folder)."""
     wanted = runs.splits.identity(run)
-    twin = find_twin(run, wanted, output_dir)
+    twin = find_twin(Run(run.value, run.repeat, run.config, place or run.folder), wanted, output_dir)
     if twin is not None:
         copy_twin(run, twin)
         say(f"{runs.sweep.name} run {index}/{count} ({run.value}, seed {run.config.seed}): "

@@ -57,9 +57,9 @@ def open_storage(url: str | None, folder: Path):
         return optuna.storages.JournalStorage(JournalFileBackend(str(path)))
     try:
         return optuna.storages.RDBStorage(url)
-    except ModuleNotFoundError as error:
-        raise UsageError(f"--storage {url.split('://')[0]} needs the database driver {error.name}; install it "
-                         f"(for PostgreSQL: pip install psycopg2-binary)") from None
+    except ImportError:  # Optuna's words for SQLAlchemy's missing driver
+        raise UsageError(f"--storage {url.split('://')[0]} needs its database driver; install it (for PostgreSQL: "
+                         "pip install 'psycopg[binary]', which SQLAlchemy uses for postgresql://)") from None
     except Exception as error:  # SQLAlchemy's OperationalError and kin: the server's own words
         raise UsageError(f"--storage {_without_password(url)} cannot be opened: "
                          f"{str(error).splitlines()[0]}") from None
