@@ -81,3 +81,26 @@ def make_sweep(output_dir: Path, name: str, rates: dict, repeats: int, base: Con
         "splits": {str(base.seed + repeat): split_fingerprint(split_of(repeat)[0]) for repeat in range(max_repeats)},
         "command": f"mnistcnn sweep {name}", "hardware": {}}))
     return sweep_dir
+
+
+def make_judged_search(search_dir: Path, candidates: dict, repeats: int = 3, base: Config | None = None) -> Path:
+    """A search folder (search.json) with a finished judging race of `candidates`
+    ({name: (changes, error rate)}), as `mnistcnn search NAME --judge` leaves it."""
+    base = (base or get_preset("sweep")).with_changes(valid_split="writers")
+    search_dir = Path(search_dir)
+    search_dir.mkdir(parents=True)
+    (search_dir / "search.json").write_text(json.dumps({
+        "name": search_dir.name, "base_config": base.to_dict(), "data_fingerprint": DATA_FINGERPRINT}))
+    race = search_dir / "judged"
+    judge_base = base.with_changes(seed=2000)
+    for value_seed, (name, (changes, rate)) in enumerate(candidates.items()):
+        for repeat in range(repeats):
+            write_run(race, judge_base, changes, name, repeat, outcome(rate, repeat, value_seed))
+    (race / "sweep.json").write_text(json.dumps({
+        "name": "judged", "field": "candidate", "label": "Candidate", "values": list(candidates),
+        "changes": {name: changes for name, (changes, _) in candidates.items()}, "base_config": judge_base.to_dict(),
+        "race": {"repeats": repeats, "max_repeats": repeats, "budget_minutes": None},
+        "data_fingerprint": DATA_FINGERPRINT,
+        "splits": {str(judge_base.seed + repeat): split_fingerprint(split_of(repeat)[0]) for repeat in range(repeats)},
+        "command": f"mnistcnn search {search_dir.name} --judge", "hardware": {}}))
+    return search_dir
