@@ -2,6 +2,7 @@
 
 import os
 import random
+import time
 import sys
 from pathlib import Path
 
@@ -79,6 +80,27 @@ def full_mnist() -> str:
     if not location or not Path(location).exists():
         pytest.skip("MNISTCNN_DATA is not set to the full MNIST set")
     return location
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh database on the PostgreSQL server MNISTCNN_TEST_POSTGRES names (.ci/run starts
+    Debian's), dropped after the test; or skip, saying so."""
+    postgres = os.environ.get("MNISTCNN_TEST_POSTGRES")
+    if not postgres:
+        pytest.skip("no PostgreSQL server: set MNISTCNN_TEST_POSTGRES to one's URL (.ci/run starts Debian's)")
+    import psycopg
+
+    def execute(statement: str) -> None:
+        # CREATE and DROP DATABASE refuse to run inside a transaction: autocommit.
+        with psycopg.connect(postgres.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as connection:
+            connection.execute(statement)
+
+    name = f"mnistcnn_test_{os.getpid()}_{time.monotonic_ns()}"
+    execute(f"CREATE DATABASE {name}")
+    base, _, query = postgres.partition("?")
+    yield f"{base.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
+    execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
 def start_cli(*arguments, **popen):

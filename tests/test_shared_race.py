@@ -19,9 +19,6 @@ from mnistcnn.sweeps.paired import compare_all
 from mnistcnn.sweeps.shared import KEY, WORKER, Board
 from mnistcnn.sweeps.studies import BEAT, check_storage_url, open_storage
 
-POSTGRES = os.environ.get("MNISTCNN_TEST_POSTGRES")  # a server's URL; .ci/run starts one
-
-
 def labels(output_dir: Path) -> dict:
     outcomes, _ = worker.sweep_runs(output_dir).outcomes(worker.SETTINGS.max_repeats)
     leader, comparisons = compare_all(outcomes)
@@ -35,24 +32,6 @@ def uninterrupted(tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("alone")
     worker.work(f"journal:{folder / 'race.journal'}", folder / "out", 0.0)
     return labels(folder / "out")
-
-
-@pytest.fixture
-def postgres_url():
-    if not POSTGRES:
-        pytest.skip("no PostgreSQL server: set MNISTCNN_TEST_POSTGRES to one's URL (.ci/run starts Debian's)")
-    import psycopg
-
-    def execute(statement: str) -> None:
-        # CREATE and DROP DATABASE refuse to run inside a transaction: autocommit.
-        with psycopg.connect(POSTGRES.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as connection:
-            connection.execute(statement)
-
-    name = f"mnistcnn_test_{os.getpid()}_{time.monotonic_ns()}"
-    execute(f"CREATE DATABASE {name}")
-    base, _, query = POSTGRES.partition("?")
-    yield f"{base.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
-    execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
 def start_worker(url: str, output_dir: Path, delay: float) -> subprocess.Popen:
