@@ -214,7 +214,8 @@ def sweep_command(name, values, preset, data_source, repeats, max_repeats, budge
 @main.command("search")
 @click.argument("name")
 @click.option("--trials", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Trials in all, over every worker.  [default: 20, unless --budget is given]")
+              help="Trials in all, over every worker (a trial another worker has begun by then is finished "
+                   "too).  [default: 20, unless --budget is given]")
 @click.option("--budget", type=click.FloatRange(min=0, min_open=True), default=None, metavar="MINUTES",
               help="Stop starting trials after this many minutes of this worker's wall time.")
 @click.option("--storage", default=None, metavar="URL",

@@ -56,13 +56,29 @@ def open_storage(url: str | None, folder: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         return optuna.storages.JournalStorage(JournalFileBackend(str(path)))
     try:
-        return optuna.storages.RDBStorage(url)
+        return _open_database(url)
     except ImportError:  # Optuna's words for SQLAlchemy's missing driver
         raise UsageError(f"--storage {url.split('://')[0]} needs its database driver; install it (for PostgreSQL: "
                          "pip install 'psycopg[binary]', which SQLAlchemy uses for postgresql://)") from None
     except Exception as error:  # SQLAlchemy's OperationalError and kin: the server's own words
         raise UsageError(f"--storage {_without_password(url)} cannot be opened: "
                          f"{str(error).splitlines()[0]}") from None
+
+
+def _open_database(url: str, attempts: int = 5):
+    """Optuna's RDBStorage; workers started together on an empty database all create its
+    tables, and all but one lose that race with an IntegrityError: they try again, and find
+    the tables there."""
+    import optuna
+    from sqlalchemy.exc import IntegrityError
+
+    for attempt in range(attempts):
+        try:
+            return optuna.storages.RDBStorage(url)
+        except IntegrityError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5 * (attempt + 1))
 
 
 def _without_password(url: str) -> str:
