@@ -66,7 +66,8 @@ def table(results: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", default="1,2,3", help="Worker counts to time, e.g. 1,2,3.")
-    parser.add_argument("--data", default="mnist", help="Data source of the race (mnist: MNISTCNN_DATA's full set).")
+    parser.add_argument("--data", default=os.environ.get("MNISTCNN_DATA", "auto"),
+                        help="Data source of the race (default: MNISTCNN_DATA, the full set).")
     parser.add_argument("--no-markdown", action="store_true", help="Write the JSON only, not BENCHMARKS.md.")
     arguments = parser.parse_args()
     results = []
@@ -79,7 +80,7 @@ def main() -> None:
     OUTPUT.write_text(json.dumps(record, indent=2) + "\n")
     if not arguments.no_markdown:
         text = (table(results) + f"\n\n`mnistcnn sweep {SWEEP} --epochs {EPOCHS} --storage journal:…` on the "
-                f"{arguments.data} data, {record['cores']} cores, {record['cpu']}, {record['made']}. "
+                full set ({arguments.data}), {record['cores']} cores, {record['cpu']}, {record['made']}. "
                 f"Command: `{COMMAND}`.")
         replace_block(ROOT / "BENCHMARKS.md", "shared-race", text)
 
