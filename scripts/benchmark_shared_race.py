@@ -80,7 +80,7 @@ def main() -> None:
     OUTPUT.write_text(json.dumps(record, indent=2) + "\n")
     if not arguments.no_markdown:
         text = (table(results) + f"\n\n`mnistcnn sweep {SWEEP} --epochs {EPOCHS} --storage journal:…` on the "
-                full set ({arguments.data}), {record['cores']} cores, {record['cpu']}, {record['made']}. "
+                f"full set ({arguments.data}), {record['cores']} cores, {record['cpu']}, {record['made']}. "
                 f"Command: `{COMMAND}`.")
         replace_block(ROOT / "BENCHMARKS.md", "shared-race", text)
 
