@@ -69,7 +69,12 @@ def main() -> None:
     parser.add_argument("--data", default=os.environ.get("MNISTCNN_DATA", "auto"),
                         help="Data source of the race (default: MNISTCNN_DATA, the full set).")
     parser.add_argument("--no-markdown", action="store_true", help="Write the JSON only, not BENCHMARKS.md.")
+    parser.add_argument("--markdown-only", action="store_true",
+                        help="Rewrite BENCHMARKS.md's table from benchmarks/shared-race.json, training nothing.")
     arguments = parser.parse_args()
+    if arguments.markdown_only:
+        write_markdown(json.loads(OUTPUT.read_text()))
+        return
     results = []
     for workers in (int(count) for count in arguments.workers.split(",")):
         results.append(race_once(workers, arguments.data))
@@ -79,10 +84,16 @@ def main() -> None:
               "made": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     OUTPUT.write_text(json.dumps(record, indent=2) + "\n")
     if not arguments.no_markdown:
-        text = (table(results) + f"\n\n`mnistcnn sweep {SWEEP} --epochs {EPOCHS} --storage journal:…` on the "
-                f"full set ({arguments.data}), {record['cores']} cores, {record['cpu']}, {record['made']}. "
-                f"Command: `{COMMAND}`.")
-        replace_block(ROOT / "BENCHMARKS.md", "shared-race", text)
+        write_markdown(record)
+
+
+def write_markdown(record: dict) -> None:
+    labels = {json.dumps(result["labels"], sort_keys=True) for result in record["results"]}
+    same = "the same labels for every worker count" if len(labels) == 1 else "DIFFERENT labels between worker counts"
+    text = (table(record["results"]) + f"\n\n`mnistcnn sweep {record['sweep']} --epochs {record['epochs']} "
+            f"--storage journal:…` on the full set ({record['data']}), {record['cores']} cores, {record['cpu']}, "
+            f"{record['made']}: {same}. Command: `{record['command']}`.")
+    replace_block(ROOT / "BENCHMARKS.md", "shared-race", text)
 
 
 if __name__ == "__main__":
