@@ -15,7 +15,7 @@ from mnistcnn.errors import UsageError
 from mnistcnn.models import build_model
 from mnistcnn.presets import get_preset
 from mnistcnn.records import read_sweep_run
-from mnistcnn.sweeps.catalog import all_sweeps, get_sweep, sweep_names
+from mnistcnn.sweeps.catalog import all_sweeps, catalog_sweeps, get_sweep, sweep_names
 
 REQUIRED = {"pooling", "learning_rate", "loss", "activation", "kernel_size",
             "optimizer", "batch_size", "dropout", "filters"}
@@ -25,7 +25,7 @@ def test_every_required_sweep_exists():
     assert REQUIRED <= set(sweep_names())
 
 
-@pytest.mark.parametrize("sweep", all_sweeps(), ids=lambda sweep: sweep.name)
+@pytest.mark.parametrize("sweep", catalog_sweeps(), ids=lambda sweep: sweep.name)
 def test_each_sweep_module_is_valid(sweep):
     assert sweep.field in field_names() and sweep.label and len(sweep.values) >= 2
     for value in sweep.values:
@@ -35,6 +35,40 @@ def test_each_sweep_module_is_valid(sweep):
 def test_unknown_sweep_lists_the_known_ones():
     with pytest.raises(UsageError, match="pooling"):
         get_sweep("colour")
+
+
+def test_all_and_the_search_keep_the_sweeps_their_rules_fixed():
+    from mnistcnn.search.space import search_space
+
+    assert {sweep.name for sweep in all_sweeps()} == REQUIRED
+    assert set(search_space()) == REQUIRED | {"augment"}
+    assert {"architecture", "augment", "dense_units", "schedule", "epochs"} <= set(sweep_names())
+
+
+def test_an_epochs_sweep_trains_each_length_to_its_end():
+    from mnistcnn.sweeps.plan import plan_sweeps
+
+    plan = plan_sweeps("epochs", None, "sweep", {})
+    assert plan.values["epochs"] == (1, 2, 4, 8)
+    for epochs in plan.values["epochs"]:
+        config = plan.base.with_changes(**plan.sweeps[0].changes(epochs, plan.given))
+        assert config.epochs == config.patience == epochs
+
+
+def test_any_config_field_can_be_swept_with_values(tmp_path):
+    result = run("sweep", "crop_width", "--values", "0,2", "--epochs", 1, "--repeats", 1, "--filters", 4,
+                 "--dense-units", 16, "--data", "sample", "--output-dir", tmp_path)
+    assert result.exit_code == 0, result.output
+    for value in (0, 2):
+        assert read_sweep_run(tmp_path / "crop_width" / str(value) / "seed-0").config["crop_width"] == value
+    assert json.loads((tmp_path / "crop_width" / "sweep.json").read_text())["field"] == "crop_width"
+    assert "Crop width" in (tmp_path / "crop_width" / "README.md").read_text()
+
+
+def test_sweep_list_names_every_entry_and_the_open_fields():
+    output = run("sweep", "list").output
+    assert "architecture" in output and "[not in all]" in output
+    assert "Any other config field can be swept with --values" in output
 
 
 def test_sweep_on_the_sample_writes_every_file_and_resumes(tmp_path, monkeypatch):
@@ -249,6 +283,11 @@ def test_plot_of_a_folder_that_is_not_a_sweep(tmp_path):
     (("sweep", "pooling", "--shard", "1/2"), "--shard needs a fixed --repeats N"),
     (("sweep", "pooling", "--epochs", 0), "epochs must be a whole number >= 1, got 0"),
     (("sweep", "pooling", "--max-repeats", 1), "--max-repeats"),
+    (("sweep", "seed"), "seed cannot be swept: the repeats already vary the seed"),
+    (("sweep", "valid_fraction", "--values", "0.1,0.2"), "the same validation images"),
+    (("sweep", "crop_width"), "give them with --values, e.g. mnistcnn sweep crop_width --values 0,2"),
+    (("sweep", "learning_rat"), "did you mean learning_rate?"),
+    (("sweep", "augment", "--values", "yes"), "'yes' is not true or false for augment"),
 ])
 def test_sweep_usage_errors(arguments, message, tmp_path):
     result = run(*arguments, "--output-dir", tmp_path)

@@ -4,15 +4,24 @@ Adding a sweep is adding one `Sweep(...)` line to SWEEPS: the config field, its 
 values, a label for plots, and a sentence for `mnistcnn sweep list`. The sweep's name
 is its field. `companions` gives a value the other settings it is only fair with (an
 optimizer its usual learning rate); an option given on the command line overrides them.
+
+Any other config field can be swept too, with values given by `--values` (`get_sweep`
+makes its entry), except the few that define the comparison itself (NOT_SWEPT).
 """
 
 import difflib
 from dataclasses import dataclass, field
 
-from mnistcnn.config import field_names
+from mnistcnn.config import field_help, field_names
 from mnistcnn.errors import UsageError
 
 RESERVED_NAMES = ("all", "list")
+# Fields a sweep cannot vary, and why: they are the yardstick every value is measured with.
+NOT_SWEPT = {
+    "seed": "the repeats already vary the seed (repeat k uses seed k)",
+    "valid_fraction": "every value must be judged on the same validation images",
+    "valid_split": "every value must be judged on the same validation images",
+}
 
 
 @dataclass(frozen=True)
@@ -22,6 +31,9 @@ class Sweep:
     label: str
     description: str
     companions: dict = field(default_factory=dict)  # value -> {other field: its value}
+    # In `mnistcnn sweep all` and the search's space (experiments/RULE.md and
+    # experiments/search/RULE.md fixed those sets before the sweeps added later).
+    in_all: bool = True
 
     @property
     def name(self) -> str:
@@ -77,6 +89,19 @@ SWEEPS = (
           {"sgd": {"learning_rate": 0.01}, "momentum": {"learning_rate": 0.01}}),
     Sweep("pooling", ("max", "average", "none"), "Pooling",
           "Max vs average pooling vs a stride-2 convolution in its place."),
+    # Not in `all`: each changes what is trained (a network, its length, its data) more than
+    # a knob of the recipe, and some cost several times a recipe run.
+    Sweep("architecture", ("mlp", "baseline", "lean", "deep", "strided"), "Architecture",
+          "Networks from the model registry, each with the recipe's other settings.", in_all=False),
+    Sweep("augment", (False, True), "Augmentation",
+          "Training images randomly rotated, shifted and zoomed, or not.", in_all=False),
+    Sweep("dense_units", (32, 64, 128, 256, 512), "Dense units",
+          "Units of the hidden dense layer (baseline, mlp).", in_all=False),
+    Sweep("schedule", ("constant", "cosine"), "Schedule",
+          "A constant learning rate, or warm-up and cosine decay to zero.", in_all=False),
+    # Runs of a sweep train a fixed number of epochs: each length its own patience.
+    Sweep("epochs", (1, 2, 4, 8), "Epochs", "How long each run trains (a fixed number of epochs).",
+          {epochs: {"patience": epochs} for epochs in (1, 2, 4, 8)}, in_all=False),
 )
 
 
@@ -85,13 +110,27 @@ def sweep_names() -> list[str]:
 
 
 def get_sweep(name: str) -> Sweep:
+    """The catalog's sweep `name`, or for another config field a sweep whose values must be
+    given with --values."""
     for sweep in SWEEPS:
         if sweep.name == name:
             return sweep
-    close = difflib.get_close_matches(name, sweep_names(), n=1)
+    if name in NOT_SWEPT:
+        raise UsageError(f"{name} cannot be swept: {NOT_SWEPT[name]}; choose another field, e.g. "
+                         "mnistcnn sweep dropout")
+    if name in field_names():
+        return Sweep(name, (), name.replace("_", " ").capitalize(), field_help(name), in_all=False)
+    close = difflib.get_close_matches(name, sweep_names(), n=1) or difflib.get_close_matches(name, field_names(), n=1)
     guess = f"did you mean {close[0]}? " if close else ""
-    raise UsageError(f"unknown sweep '{name}'; {guess}choose one of: {', '.join(sweep_names())} (or all, list)")
+    raise UsageError(f"unknown sweep '{name}'; {guess}choose one of: {', '.join(sweep_names())} (or all, list), "
+                     "or any config field with --values")
 
 
 def all_sweeps() -> list[Sweep]:
+    """The sweeps `mnistcnn sweep all` runs and the search varies."""
+    return sorted((sweep for sweep in SWEEPS if sweep.in_all), key=lambda sweep: sweep.name)
+
+
+def catalog_sweeps() -> list[Sweep]:
+    """Every sweep with values of its own, for `mnistcnn sweep list`."""
     return sorted(SWEEPS, key=lambda sweep: sweep.name)

@@ -14,7 +14,7 @@ from mnistcnn.config import Config, parse_value
 from mnistcnn.errors import UsageError
 from mnistcnn.presets import get_preset
 from mnistcnn.sweeps.race import RaceSettings
-from mnistcnn.sweeps.catalog import RESERVED_NAMES, Sweep, all_sweeps, get_sweep
+from mnistcnn.sweeps.catalog import NOT_SWEPT, RESERVED_NAMES, Sweep, all_sweeps, catalog_sweeps, get_sweep
 
 SWEEP_PRESET = "sweep"  # the recipe sweeps try their values with, unless --preset says otherwise
 RESULTS_FOLDER = Path("experiments")  # where sweeps go, and the committed ones lie
@@ -44,6 +44,9 @@ def plan_sweeps(name: str, values_text: str | None, preset: str, options: dict) 
     sweeps = tuple(all_sweeps()) if name == "all" else (get_sweep(name),)
     if values_text is not None and name in RESERVED_NAMES:
         raise UsageError("--values needs a single sweep, not all; e.g. mnistcnn sweep pooling --values max,none")
+    if values_text is None and not sweeps[0].values:
+        raise UsageError(f"{name} has no sweep values of its own; give them with --values, e.g. mnistcnn sweep "
+                         f"{name} --values {_example(sweeps[0])}")
     given = {field: value for field, value in options.items() if value is not None}
     for sweep in sweeps:
         if sweep.field in given:
@@ -87,7 +90,12 @@ def replication_text(replicate_dir: Path) -> str:
 
 
 def _example(sweep: Sweep) -> str:
-    return ",".join(str(value) for value in sweep.values[:2])
+    """Two values to show in a message: the sweep's own, or the field's default and another."""
+    if sweep.values:
+        return ",".join(str(value) for value in sweep.values[:2])
+    default = getattr(Config(), sweep.field)
+    other = {bool: lambda: not default, int: lambda: default * 2 or 2, float: lambda: default / 2 or 0.1}.get(type(default))
+    return f"{default},{other()}".lower() if other else f"{default},…"
 
 
 def parse_values(field: str, text: str) -> tuple:
@@ -206,10 +214,13 @@ def _folder_for(plan: SweepPlan, base: Config, splits, settings: RaceSettings, s
 
 def list_text() -> str:
     """`mnistcnn sweep list`: each sweep, its default values and what it varies."""
-    sweeps = all_sweeps()
+    sweeps = catalog_sweeps()
     width = max(len(sweep.name) for sweep in sweeps) + 2
     lines = [f"{'sweep':{width}}values (what it varies)"]
-    lines += [f"{sweep.name:{width}}{', '.join(map(str, sweep.values))}  ({sweep.description})" for sweep in sweeps]
+    lines += [f"{sweep.name:{width}}{', '.join(map(str, sweep.values))}  ({sweep.description})"
+              + ("" if sweep.in_all else "  [not in all]") for sweep in sweeps]
+    lines += ["", "Any other config field can be swept with --values, e.g. mnistcnn sweep crop_width --values 0,2 "
+              f"(all but {', '.join(NOT_SWEPT)}: they are the yardstick)."]
     return "\n".join(lines)
 
 
