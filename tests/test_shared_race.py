@@ -110,6 +110,24 @@ def test_a_run_whose_heartbeat_lapsed_is_failed_and_can_be_claimed_again(tmp_pat
     assert board.held() == set() and board.claim("none/seed-3") is not None
 
 
+def test_a_dead_workers_claim_folder_is_removed_and_a_live_ones_kept(tmp_path):
+    from mnistcnn.sweeps.shared import remove_dead_claims
+
+    board = Board(open_storage(f"journal:{tmp_path / 'claims.journal'}", tmp_path), "claims", grace_seconds=0.5)
+    dead, live = board.claim("max/seed-0"), board.claim("none/seed-0")
+    for key, trial_id in (("max/seed-0", dead), ("none/seed-0", live)):
+        (tmp_path / "pooling" / key).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "pooling" / f"{key}.claim-{trial_id}").mkdir()
+    finished = tmp_path / "pooling" / "max" / "seed-1"
+    finished.mkdir()
+    board.storage.set_trial_system_attr(dead, BEAT, time.time() - 10)  # killed: it stopped beating
+    board.storage.set_trial_system_attr(live, BEAT, time.time())
+    assert board.fail_stale() == [dead]
+    remove_dead_claims(tmp_path / "pooling", board)
+    assert not (tmp_path / "pooling" / f"max/seed-0.claim-{dead}").exists()
+    assert (tmp_path / "pooling" / f"none/seed-0.claim-{live}").is_dir() and finished.is_dir()
+
+
 @pytest.mark.parametrize("url", ["postgresql://user@host/db", "sqlite:///studies.db", "journal:/mnt/study.journal"])
 def test_storage_urls_are_accepted(url):
     check_storage_url(url)

@@ -17,7 +17,8 @@ named by the run's key in a user attribute set as the trial is created:
   trial whose beat lapses is marked failed by whichever worker looks next, and its run
   is needed again. A worker trains into a folder of its own claim and moves it into place
   only once its trial is marked complete, so a worker taken for dead cannot overwrite the
-  run that replaced it.
+  run that replaced it. The claim folder a dead worker leaves behind is removed by the
+  next worker to look on that disk, once the storage says its trial failed.
 - **The same folder.** A finished run's files travel in its trial (about 30 KB), so every
   worker's folder ends with every run, and `plot` reads it as it reads any sweep's.
 """
@@ -39,6 +40,7 @@ KEY = "run"
 FILES = "files"
 WORKER = "worker"
 POLL_SECONDS = 5.0
+CLAIM = ".claim-"  # a claimed run trains in VALUE/seed-N.claim-TRIAL, then moves into place
 
 
 def run_key(run: Run) -> str:
@@ -75,6 +77,15 @@ class Board:
 
     def fail_stale(self) -> list[int]:
         return fail_stale(self.storage, self.study_id, self.grace_seconds)
+
+    def failed(self, trial_id: int) -> bool:
+        """Whether the trial was given up: its worker released it or was taken for dead."""
+        from optuna.trial import TrialState
+
+        try:
+            return self.storage.get_trial(trial_id).state == TrialState.FAIL
+        except KeyError:  # a claim folder of another study (an older race in this folder)
+            return True
 
     def claim(self, key: str):
         """The trial this worker now holds `key` by, or None if another worker holds it."""
@@ -147,6 +158,7 @@ def run_shared_race(runs, settings: RaceSettings, board: Board, train, poll_seco
         if stale:
             say(f"{runs.sweep.name}: trial {', '.join(map(str, stale))} stopped beating (its worker died?): "
                 "its run is needed again")
+        remove_dead_claims(runs.sweep_dir, board)
         _copy_finished(runs, board, most)
         outcomes, seconds = runs.outcomes(most)
         state = next_round(runs.values, outcomes, settings, seconds)
@@ -166,6 +178,15 @@ def run_shared_race(runs, settings: RaceSettings, board: Board, train, poll_seco
             trained.append(run)
 
 
+def remove_dead_claims(sweep_dir: Path, board: Board) -> None:
+    """Delete the claim folders (VALUE/seed-N.claim-TRIAL) of trials that failed: what a
+    worker killed mid-run leaves. Live claims and finished runs are never touched."""
+    for folder in Path(sweep_dir).glob(f"*/*{CLAIM}*"):
+        trial_text = folder.name.rsplit(CLAIM, 1)[1]
+        if trial_text.isdigit() and board.failed(int(trial_text)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def _copy_finished(runs, board: Board, most: int) -> None:
     finished = board.finished()
     for value in runs.values:
@@ -180,7 +201,7 @@ def _train_claimed(run: Run, trial_id, board: Board, train) -> bool:
     """Train a claimed run in a folder of its own, publish it, then move it into place."""
     from mnistcnn.records import read_sweep_run
 
-    mine = Run(run.value, run.repeat, run.config, run.folder.with_name(f"{run.folder.name}.claim-{trial_id}"))
+    mine = Run(run.value, run.repeat, run.config, run.folder.with_name(f"{run.folder.name}{CLAIM}{trial_id}"))
     say(f"claimed {run_key(run)} (trial {trial_id})")
     try:
         with heartbeat(board.storage, trial_id, board.heartbeat_seconds):
