@@ -131,6 +131,18 @@ def test_a_chosen_image_file_is_read(browser, served_url, tmp_path):
     assert float(browser.find_element(By.ID, "preprocessed").get_attribute("data-ink")) > 10
 
 
+def test_a_digit_halfway_between_4_and_9_is_shown_as_unsure(browser, served_url, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    from test_calibration import four_closing_into_a_nine
+
+    drawing = tmp_path / "four-or-nine.png"
+    four_closing_into_a_nine(20).save(drawing)
+    browser.get(served_url + "/")
+    browser.find_element(By.ID, "file").send_keys(str(drawing))
+    wait_for_digit(browser, "unsure: 4 or 9")
+
+
 def test_experiments_page_shows_sweeps(browser, served_url):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait

@@ -38,7 +38,7 @@ def test_predict_json_and_top_k(tmp_path, sample_model):
     result = run("predict", path, "--model-file", sample_model, "--json", "--top-k", 3)
     assert result.exit_code == 0, result.output
     [entry] = json.loads(result.stdout)
-    assert set(entry) == {"file", "digit", "probability", "top", "probabilities"}
+    assert set(entry) == {"file", "digit", "answer", "unsure", "probability", "top", "probabilities"}
     assert len(entry["probabilities"]) == 10 and abs(sum(entry["probabilities"]) - 1) < 1e-4
     assert entry["probability"] == max(entry["probabilities"])
     # --top-k holds in JSON too: the three most likely digits, most likely first.

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
+from mnistcnn.calibration import Calibration, answer_text
+from mnistcnn.config import ENSEMBLE_NAME
 from mnistcnn.errors import InputError, UsageError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm"}
@@ -13,7 +15,14 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".we
 @dataclass(frozen=True)
 class Prediction:
     file: str
-    probabilities: list[float]
+    probabilities: list[float]  # calibrated, where the model has a calibration
+    unsure: tuple[int, int] | None = None  # (likeliest, next) when the model is unsure
+
+    @classmethod
+    def read(cls, file: str, probabilities, calibration: Calibration, member_digits=None) -> "Prediction":
+        """The answer for one image's raw model output: tempered, and unsure or not."""
+        tempered = calibration.temper(np.asarray(probabilities, dtype=float))
+        return cls(file, tempered.tolist(), calibration.unsure(tempered, member_digits))
 
     @property
     def digit(self) -> int:
@@ -23,10 +32,22 @@ class Prediction:
         order = np.argsort(self.probabilities)[::-1][:count]
         return [(int(digit), self.probabilities[digit]) for digit in order]
 
+    @property
+    def answer(self) -> str:
+        """The digit, or "unsure: 4 or 9"."""
+        return answer_text(self.digit, self.unsure)
+
+    def text(self, top_k: int = 1) -> str:
+        """One line of `predict`: e.g. `a.png: 7 (0.998)` or `b.png: unsure: 4 or 9; 4 (0.52)`."""
+        listed = ", ".join(f"{digit} ({probability:.3f})" for digit, probability in self.top(top_k))
+        return f"{self.file}: {self.answer + '; ' if self.unsure else ''}{listed}"
+
     def to_dict(self, top_k: int = 1) -> dict:
-        """The JSON of `predict --json`: the digit, its probability, the `top_k` most likely
-        digits with theirs, and all ten probabilities."""
-        return {"file": self.file, "digit": self.digit, "probability": self.probabilities[self.digit],
+        """The JSON of `predict --json`: the digit, the answer in words ("7", or "unsure: 4
+        or 9") and the unsure pair (or null), its probability, the `top_k` most likely digits
+        with theirs, and all ten probabilities."""
+        return {"file": self.file, "digit": self.digit, "answer": self.answer,
+                "unsure": list(self.unsure) if self.unsure else None, "probability": self.probabilities[self.digit],
                 "top": [{"digit": digit, "probability": probability} for digit, probability in self.top(top_k)],
                 "probabilities": self.probabilities}
 
@@ -52,9 +73,11 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[str]]:
     return files, errors
 
 
-def predict_images(model, files: list[Path], save_preprocessed: Path | None = None):
+def predict_images(model, files: list[Path], save_preprocessed: Path | None = None,
+                   calibration: Calibration = Calibration()):
     """Preprocess each file the MNIST way and predict its digit with `model` (a Keras model
-    or an exported twin: anything with Keras's `predict`).
+    or an exported twin: anything with Keras's `predict`), calibrated by `calibration`; a
+    Keras ensemble's members are asked too, so their disagreement makes an answer unsure.
 
     Returns:
         (predictions, failures): a (file, one-line message) for each file that could not be
@@ -83,8 +106,15 @@ def predict_images(model, files: list[Path], save_preprocessed: Path | None = No
             Image.fromarray((image * 255).round().astype(np.uint8)).save(Path(save_preprocessed) / f"{saved}.png")
     if not inputs:
         return [], failures
-    probabilities = model.predict(np.stack(inputs)[..., np.newaxis], verbose=0).astype(float)
-    return [Prediction(name, row.tolist()) for name, row in zip(names, probabilities)], failures
+    batch = np.stack(inputs)[..., np.newaxis]
+    probabilities = model.predict(batch, verbose=0).astype(float)
+    member_digits = [None] * len(names)
+    if getattr(model, "name", None) == ENSEMBLE_NAME:  # a Keras ensemble; a twin answers only the mean
+        from mnistcnn.ensemble import members
+
+        member_digits = np.array([member.predict(batch, verbose=0).argmax(axis=1) for member in members(model)]).T
+    return [Prediction.read(name, row, calibration, digits)
+            for name, row, digits in zip(names, probabilities, member_digits)], failures
 
 
 def predict_kaggle_csv(model, csv_path: Path, output: Path) -> int:
@@ -103,22 +133,22 @@ def predict_files_command(images, model_file: Path, top_k: int, as_json: bool,
     """`mnistcnn predict IMAGE...`: (what to print, one error line per file that could not be used)."""
     import json
 
+    from mnistcnn.calibration import calibration_for
     from mnistcnn.status import say
     from mnistcnn.twins import load_predictor
 
     if not images:
         raise UsageError("no images given; e.g. mnistcnn predict digit.png or mnistcnn predict my-digits/")
     files, errors = expand_paths(images)
-    predictions, failures = predict_images(load_predictor(model_file, say), files, save_preprocessed)
+    predictions, failures = predict_images(load_predictor(model_file, say), files, save_preprocessed,
+                                           calibration_for(model_file))
     errors += [message for _, message in failures]
     if as_json:
         # A script reading the JSON learns which files failed, and why, as well as the answers.
         entries = [prediction.to_dict(top_k) for prediction in predictions]
         entries += [{"file": file, "error": message} for file, message in failures]
         return json.dumps(entries, indent=2), errors
-    lines = [f"{prediction.file}: " + ", ".join(f"{digit} ({probability:.3f})" for digit, probability
-                                                in prediction.top(top_k)) for prediction in predictions]
-    return "\n".join(lines), errors
+    return "\n".join(prediction.text(top_k) for prediction in predictions), errors
 
 
 def predict_kaggle_command(images, model_file: Path, csv_path: Path, output: Path) -> str:

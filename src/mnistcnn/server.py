@@ -38,6 +38,7 @@ class Reader:
     uses every core, and the lock keeps concurrent requests from sharing a model call."""
 
     def __init__(self, model_file: Path, ensemble_file: Path | None = None):
+        from mnistcnn.calibration import calibration_for
         from mnistcnn.twins import Twin, load_predictor
 
         self.files = {"single": Path(model_file)}
@@ -47,6 +48,9 @@ class Reader:
         # Keras model as one traced graph for a single image: a plain Keras call runs layer
         # by layer in Python and costs ten times the network's own arithmetic at this size.
         self.models = {}
+        # A twin, or the traced graph, answers the ensemble's mean only: its members'
+        # disagreement is not asked here; the margin still says when it is unsure.
+        self.calibrations = {kind: calibration_for(path) for kind, path in self.files.items()}
         for kind, path in self.files.items():
             predictor = load_predictor(path, say)
             self.models[kind] = predictor if isinstance(predictor, Twin) else _as_graph(predictor)
@@ -168,7 +172,7 @@ def create_app(model_file: Path, ensemble_file: Path | None = None, experiments:
         try:
             with preprocessing.held():
                 prepared = prepare_image(io.BytesIO(data), name)
-            prediction = Prediction(name, reader.probabilities(prepared, model))
+            prediction = Prediction.read(name, reader.probabilities(prepared, model), reader.calibrations[model])
         except (InputError, UsageError) as error:
             if error.__cause__ is not None:  # an image the preparation did not foresee: keep its traceback
                 LOG.error("preparing %s failed", name, exc_info=error.__cause__)

@@ -102,7 +102,10 @@ function chosenModel() {
 }
 
 function showAnswer(answer) {
-  document.getElementById("digit").textContent = answer.digit;
+  // "unsure: 4 or 9" in words when the top two are close (or an ensemble's members disagree).
+  const digit = document.getElementById("digit");
+  digit.textContent = answer.answer;
+  digit.classList.toggle("unsure", answer.unsure !== null);
   document.getElementById("confidence").textContent =
     "with probability " + answer.probability.toFixed(3) + " (" + answer.model + ")";
   document.getElementById("message").textContent = "";
@@ -134,6 +137,7 @@ function drawPreprocessed(rows) {
 
 function showNothing(message) {
   document.getElementById("digit").textContent = "?";
+  document.getElementById("digit").classList.remove("unsure");
   document.getElementById("confidence").textContent = "";
   document.getElementById("message").textContent = message;
   document.getElementById("bars").replaceChildren();
