@@ -159,3 +159,20 @@ def test_experiments_page_shows_sweeps(browser, served_url):
     verdicts = browser.find_element(By.CSS_SELECTOR, "#sweep-pooling table").text
     assert "decided" in verdicts or "tie within ±" in verdicts
     screenshot(browser, "experiments.png")
+
+
+def test_experiments_page_shows_the_committed_search_and_its_judging(browser, served_url):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(served_url + "/experiments")
+    plots = "#search-joint img"
+    WebDriverWait(browser, 30).until(
+        lambda page: page.execute_script(
+            f"const images = document.querySelectorAll('{plots}');"
+            "return images.length === 3 && [...images].every(image => image.complete && image.naturalWidth > 0);"),
+        "the joint search's plots did not load")
+    section = browser.find_element(By.CSS_SELECTOR, "#search-joint").text
+    assert "10 trials completed, 25 stopped early by the pruner" in section
+    assert "Which settings matter (importance): pooling 0.25" in section
+    assert "winner from-sweeps" in section and "recipe worse by 0.47" in section

@@ -143,3 +143,23 @@ def test_a_run_trained_on_the_sample_is_marked(results):
             "not rank against the full set's") in result.stderr
     rows = {row["run"]: row for row in json.loads(runs(results, "--json").stdout)}
     assert rows["my-model.h5"]["sample"].endswith("tested on its 2,000 test images, not MNIST's 10,000")
+
+
+def test_a_searchs_trials_and_its_judging_race_are_rows(tmp_path):
+    from mnistcnn.runs_table import find_runs
+
+    search = PROJECT_ROOT / "experiments" / "search" / "joint"
+    experiments = tmp_path / "experiments"
+    shutil.copytree(search, experiments / "search" / "joint",
+                    ignore=shutil.ignore_patterns("study.journal", "*.png", "tensorboard"))
+    rows, notes = find_runs(experiments, tmp_path / "models")
+    trials = [row for row in rows if row["run"].startswith("search/joint/trial ")]
+    with open(search / "summary.csv", newline="") as stream:
+        summary = {f"search/joint/trial {row['trial']}": row for row in csv.DictReader(stream)}
+    assert {row["run"] for row in trials} == set(summary)  # every trial, pruned ones too
+    for row in trials:
+        assert row["epochs"] == int(summary[row["run"]]["epochs_run"]), row
+    judged = {row["run"] for row in rows if row["run"].startswith("search/joint/judged/")}
+    assert judged == {f"search/joint/judged/{name}" for name in ("from-sweeps", "recipe", "trial-1", "trial-6",
+                                                                 "trial-18")}
+    assert not [note for note in notes if "skipped" in note]

@@ -39,6 +39,15 @@ def test_a_fresh_folder_searches_with_the_embedded_journal(tmp_path, monkeypatch
     # A rerun goes on from the study: it already has its trials and trains none.
     again = run_cli("search", "tiny", "--trials", 3, *SMALL)
     assert again.exit_code == 0 and len(summary_rows(folder)) == 3
+    # Each trial is a TensorBoard HParams session, a row of `runs`, and `plot` redraws the
+    # report from the study alone, to the same bytes.
+    assert all((trial / "tensorboard").is_dir() for trial in (folder / "trials").iterdir())
+    before = {name: (folder / name).read_bytes() for name in ("summary.csv", "README.md", "importance.json")}
+    replotted = run_cli("plot", folder)
+    assert replotted.exit_code == 0, replotted.output
+    assert {name: (folder / name).read_bytes() for name in before} == before
+    runs = json.loads(run_cli("runs", "--json", "--experiments", tmp_path / "experiments").stdout)
+    assert sorted(row["run"] for row in runs) == [f"search/tiny/trial {number}" for number in range(3)]
 
 
 def test_three_workers_share_one_search_on_postgresql(tmp_path, postgres_url):

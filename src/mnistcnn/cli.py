@@ -291,10 +291,14 @@ def runs_command(experiments, models, sort, where, as_json, as_csv):
 @click.argument("sweep_dir", type=click.Path(file_okay=False, path_type=Path))
 def plot_command(sweep_dir):
     """Redraw a sweep's plots, summary and README from its saved files (no training),
-    redoing every comparison from the runs' saved predictions."""
-    from mnistcnn.sweeps.report import write_sweep_report
+    redoing every comparison from the runs' saved predictions; or, given a search's
+    folder, its report from its study."""
+    if (sweep_dir / "search.json").is_file():
+        from mnistcnn.search.report import replot_search as redraw
+    else:
+        from mnistcnn.sweeps.report import write_sweep_report as redraw
 
-    for path in write_sweep_report(sweep_dir):
+    for path in redraw(sweep_dir):
         click.echo(f"wrote {path}")
 
 

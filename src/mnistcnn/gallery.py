@@ -42,6 +42,51 @@ def list_sweeps(experiments: Path) -> tuple[list[dict], list[str]]:
     return sweeps, notes
 
 
+SEARCH_PLOTS = ("importance", "history", "slices")
+BEST_SHOWN = 5
+
+
+def list_searches(experiments: Path) -> tuple[list[dict], list[str]]:
+    """(searches, notes): each search under experiments/search/ with its best trials, the
+    importance of each setting, its plots, and the race that judged it (or None)."""
+    searches, notes = [], []
+    for info_path in sorted(Path(experiments).glob("search/*/search.json")):
+        folder = info_path.parent
+        try:
+            info = json.loads(info_path.read_text())
+            with open(folder / "summary.csv", newline="") as stream:
+                trials = list(csv.DictReader(stream))
+            importance = json.loads((folder / "importance.json").read_text())
+        except (OSError, ValueError) as error:
+            notes.append(f"skipped {folder}: no readable summary yet ({type(error).__name__}); "
+                         f"run `mnistcnn plot {folder}`")
+            continue
+        complete = sorted((row for row in trials if row["state"] == "complete"),
+                          key=lambda row: float(row["valid_error_percent"]))
+        relative = folder.relative_to(experiments)
+        searches.append({
+            "name": folder.name,
+            "command": info.get("command"),
+            "budget_minutes": info.get("budget_minutes"),
+            "states": {state: sum(row["state"] == state for row in trials) for state in ("complete", "pruned")},
+            "best": complete[:BEST_SHOWN],
+            "importance": importance,
+            "plots": {plot: f"{relative}/{plot}.png" for plot in SEARCH_PLOTS if (folder / f"{plot}.png").is_file()},
+            "judged": _judged(folder / "judged"),
+        })
+    return searches, notes
+
+
+def _judged(folder: Path) -> dict | None:
+    """The judging race's leader and rows, from its summary.csv; None before it ran."""
+    try:
+        with open(folder / "summary.csv", newline="") as stream:
+            rows = [_numbers(row) for row in csv.DictReader(stream)]
+        return {"leader": next(row["value"] for row in rows if row["verdict"] == "leader"), "rows": rows}
+    except (OSError, ValueError, StopIteration):
+        return None
+
+
 TEXT_COLUMNS = ("value", "verdict", "label")
 
 

@@ -34,7 +34,10 @@ def find_runs(experiments: Path, models: Path) -> tuple[list[dict], list[str]]:
         notes.append(f"no folder {' nor '.join(missing)} here, so no runs from "
                      f"{'it' if len(missing) == 1 else 'them'}; run mnistcnn runs where the results are "
                      "(the repository's root) or pass the folders")
-    for config_path in sorted(Path(experiments).glob("*/*/seed-*/config.json")):
+    # A sweep's runs (NAME/VALUE/seed-N), a search's judging race's (search/NAME/judged/...),
+    # and a search's trials (search/NAME/trials/NNNN, named "search/NAME/trial N").
+    patterns = ("*/*/seed-*/config.json", "search/*/judged/*/seed-*/config.json", "search/*/trials/*/config.json")
+    for config_path in sorted(path for pattern in patterns for path in Path(experiments).glob(pattern)):
         try:
             rows.append(_sweep_row(config_path.parent, Path(experiments)))
         except (OSError, ValueError, KeyError, TypeError) as error:
@@ -70,7 +73,7 @@ def _sweep_row(folder: Path, experiments: Path) -> dict:
     record = read_sweep_run(folder)
     figures, data = record.sweep_figures(), record.data
     return {
-        "run": str(folder.parent.relative_to(experiments)),
+        "run": _run_name(folder, experiments),
         "seed": record.config["seed"],
         "architecture": record.config["architecture"],
         "epochs": figures["epochs"],
@@ -82,6 +85,12 @@ def _sweep_row(folder: Path, experiments: Path) -> dict:
         "date": record.provenance.get("date", ""),
         **_untrusted(data),
     }
+
+
+def _run_name(folder: Path, experiments: Path) -> str:
+    if folder.parent.name == "trials" and (folder.parents[1] / "search.json").is_file():
+        return f"{folder.parents[1].relative_to(experiments)}/trial {int(folder.name)}"
+    return str(folder.parent.relative_to(experiments))
 
 
 def _model_row(story_path: Path, models: Path) -> dict:

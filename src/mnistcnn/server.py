@@ -21,7 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 from mnistcnn.errors import InputError, UsageError
-from mnistcnn.gallery import list_models, list_sweeps
+from mnistcnn.gallery import list_models, list_searches, list_sweeps
 from mnistcnn.prediction import Prediction
 from mnistcnn.server_limits import (MAX_UPLOAD_BYTES, BodyLimit, PreprocessingSlots, ServerBusy, UploadTooLarge,
                                     too_large)
@@ -193,6 +193,12 @@ def create_app(model_file: Path, ensemble_file: Path | None = None, experiments:
     def sweeps_list():
         found, notes = list_sweeps(roots["experiments"])
         return {"sweeps": found, "notes": notes}
+
+    @app.get("/api/searches", summary="Every search under experiments/search: best trials, importance, judging race",
+             responses=_answers())
+    def searches_list():
+        found, notes = list_searches(roots["experiments"])
+        return {"searches": found, "notes": notes}
 
     @app.get("/files/{root}/{relative:path}", summary="A result file (plot, table, story) of a sweep or model",
              responses=_answers(status_403="Not a result file (only .png, .csv, .json and .md are served)",

@@ -22,6 +22,7 @@ BEST_SHOWN = 5
 # its values all tied then disagrees with it (and the reverse below the small mark).
 MATTERS = 0.10
 HARDLY = 0.03
+PLOTS = ("history.png", "slices.png", "importance.png")
 
 
 def write_search_report(folder: Path, study) -> None:
@@ -37,6 +38,51 @@ def write_search_report(folder: Path, study) -> None:
     atomic_write_text(folder / "importance.json", json.dumps(importance, indent=2) + "\n")
     _draw(study, folder, importance)
     atomic_write_text(folder / "README.md", search_readme(folder, info, trials, importance))
+
+
+def replot_search(folder: Path) -> list[Path]:
+    """`mnistcnn plot` on a search folder: its report redrawn from the study its search.json
+    names (or the journal file beside it), and each trial's TensorBoard folder, HParams
+    session included, where it has none yet; returns what it wrote."""
+    import optuna
+
+    from mnistcnn.search.trials import STUDY_NAME
+    from mnistcnn.sweeps.studies import EMBEDDED_NAME, JOURNAL_PREFIX, open_storage
+
+    folder = Path(folder)
+    info = json.loads((folder / "search.json").read_text())
+    url = info.get("storage")
+    # A journal named by a path relative to where the search ran, or moved with its folder:
+    # the folder's own journal file is the study.
+    if url is None or url.startswith(JOURNAL_PREFIX) and not Path(url[len(JOURNAL_PREFIX):]).is_file():
+        url = None if (folder / EMBEDDED_NAME).is_file() else url
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = open_storage(url, folder)
+    study = optuna.load_study(study_name=STUDY_NAME, storage=storage)
+    write_search_report(folder, study)
+    logs = write_trial_logs(folder)
+    return [folder / name for name in ("summary.csv", "importance.json", "README.md", *PLOTS)
+            if (folder / name).is_file()] + logs
+
+
+def write_trial_logs(folder: Path) -> list[Path]:
+    """Each trial's `tensorboard/` (its curves and an HParams session of its config and
+    figures), written once: a finished trial never changes."""
+    from mnistcnn.config import Config
+    from mnistcnn.records import read_sweep_run
+    from mnistcnn.files import read_csv_columns
+    from mnistcnn.sweeps.runs import is_finished
+    from mnistcnn.tensorboard_logs import LOG_FOLDER, write_run_logs
+
+    written = []
+    for trial in sorted(Path(folder, "trials").glob("*")):
+        if (trial / LOG_FOLDER).is_dir() or not is_finished(trial):
+            continue
+        record = read_sweep_run(trial)
+        written.append(write_run_logs(trial / LOG_FOLDER, read_csv_columns(trial / "history.csv"),
+                                      Config.from_dict(record.config), record.data.train if record.data else 0,
+                                      record.sweep_figures()))
+    return written
 
 
 def completed(trials) -> list:

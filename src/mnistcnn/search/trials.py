@@ -115,7 +115,7 @@ def run_search(plan: SearchPlan, data_source: str | None, output_dir: Path | Non
     from mnistcnn.devices import check_devices
     from mnistcnn.distribution import make_strategy
     from mnistcnn.runtime import resolve_precision
-    from mnistcnn.search.report import write_search_report
+    from mnistcnn.search.report import write_search_report, write_trial_logs
     from mnistcnn.sweeps.runner import Splits
     from mnistcnn.sweeps.studies import describe_storage, open_storage
 
@@ -154,6 +154,7 @@ def run_search(plan: SearchPlan, data_source: str | None, output_dir: Path | Non
         study.optimize(objective, timeout=plan.budget_minutes * 60 if plan.budget_minutes else None,
                        callbacks=callbacks, catch=(UsageError,))
     write_search_report(folder, study)
+    write_trial_logs(folder)
     return folder
 
 

@@ -38,6 +38,30 @@ function sweepSection(sweep) {
     table, plots]);
 }
 
+function searchSection(search) {
+  const settings = Object.keys(search.importance);
+  const header = ["trial", "valid error %", ...settings];
+  const rows = search.best.map((trial) => element("tr", {}, [trial.trial, trial.valid_error_percent,
+    ...settings.map((name) => trial[name])].map((cell) => element("td", {}, [String(cell)]))));
+  const best = element("table", {}, [element("tr", {}, header.map((name) => element("th", {}, [name]))), ...rows]);
+  const importance = settings.map((name) => name + " " + figure(search.importance[name], 2)).join(", ");
+  const judged = search.judged
+    ? ["Judged by a paired race (", element("code", {}, ["judged/"]), "): winner ",
+      element("strong", {}, [search.judged.leader]), "; " + search.judged.rows
+        .filter((row) => row.verdict !== "leader").map((row) => row.value + " " + row.label).join("; ") + "."]
+    : ["Not judged yet: run ", element("code", {}, ["mnistcnn search " + search.name + " --judge"]),
+      " before training on it."];
+  const plots = element("div", {class: "plots"}, Object.entries(search.plots).map(([name, path]) =>
+    element("img", {src: "/files/experiments/" + path, alt: "search " + search.name + ": " + name})));
+  return element("section", {class: "search", id: "search-" + search.name}, [
+    element("h2", {}, ["Search " + search.name]),
+    element("p", {}, [search.states.complete + " trials completed, " + search.states.pruned +
+      " stopped early by the pruner", search.command ? ". Made by " : "",
+      search.command ? element("code", {}, [search.command]) : ""]),
+    element("p", {}, ["Which settings matter (importance): " + importance + "."]),
+    element("p", {}, judged), best, plots]);
+}
+
 function modelSection(model) {
   const recipe = Object.entries(model.recipe).filter(([, value]) => value !== null && value !== undefined)
     .map(([key, value]) => key + " " + value).join(", ");
@@ -60,5 +84,7 @@ function fill(id, items, section, empty) {
 
 fetch("/api/sweeps").then((response) => response.json()).then((answer) =>
   fill("sweeps", answer.sweeps, sweepSection, "No sweeps yet: run `mnistcnn sweep pooling`."));
+fetch("/api/searches").then((response) => response.json()).then((answer) =>
+  fill("searches", answer.searches, searchSection, "No searches yet: run `mnistcnn search NAME --trials 3`."));
 fetch("/api/models").then((response) => response.json()).then((answer) =>
   fill("models", answer.models, modelSection, "No models yet: run `mnistcnn train-final`."));
