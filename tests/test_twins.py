@@ -170,6 +170,7 @@ def test_evaluate_through_a_twin_imports_no_tensorflow_and_measures_as_keras_doe
 
 @needs_runtimes
 def test_predict_through_the_committed_twin_imports_no_tensorflow_and_reads_the_same_digits():
+    from mnistcnn.calibration import calibration_for
     from mnistcnn.prediction import expand_paths, predict_images
     from mnistcnn.storage import load_model
 
@@ -178,7 +179,7 @@ def test_predict_through_the_committed_twin_imports_no_tensorflow_and_reads_the_
     predictions, imported, status = _in_a_fresh_process("predict", "--model-file", model_file, *folders)
     assert not imported and "Keras" not in status, status
     files, _ = expand_paths(folders)
-    keras_predictions, _ = predict_images(load_model(model_file), files)
+    keras_predictions, _ = predict_images(load_model(model_file), files, calibration=calibration_for(model_file))
     assert len(predictions) == len(keras_predictions) >= 6
     assert [row["digit"] for row in predictions] == [prediction.digit for prediction in keras_predictions]
     np.testing.assert_allclose([row["probabilities"] for row in predictions],

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from mnistcnn.errors import InputError, OverwriteRefused, UsageError
+from mnistcnn.files import atomic_write_text
 
 FORMATS = {"savedmodel": ("tf_saved_model", ""), "onnx": ("onnx", ".onnx"), "litert": ("litert", ".tflite")}
 # What each format needs beyond TensorFlow, and the module that shows it is installed.
@@ -52,6 +53,28 @@ def default_output(model_file: Path, export_format: str) -> Path:
     model_file = Path(model_file)
     suffix = FORMATS[export_format][1]
     return model_file.with_name(f"{model_file.stem}-savedmodel") if not suffix else model_file.with_suffix(suffix)
+
+
+# The formats a twin may have, in the order they are preferred, with the module that runs each.
+TWIN_RUNTIMES = {"onnx": "onnxruntime", "litert": "ai_edge_litert"}
+
+
+def record_path(twin: Path) -> Path:
+    """models/NAME.onnx -> models/NAME.onnx.json (NAME.json is the `.h5`'s own story)."""
+    return Path(twin).with_name(Path(twin).name + ".json")
+
+
+def write_record(model_file: Path, check: ExportCheck) -> None:
+    """Record, beside an exported file that passed its check, what makes it the `.h5`'s twin."""
+    from mnistcnn.storage import file_sha256
+
+    if check.format not in TWIN_RUNTIMES:
+        return
+    record = {"made_by": "mnistcnn export", "format": check.format, "model_file": Path(model_file).name,
+              "model_sha256": file_sha256(model_file), "twin_sha256": file_sha256(check.path),
+              "checked_on_images": check.images, "same_digit_as_h5": check.agreement,
+              "largest_probability_difference": check.largest_probability_difference}
+    atomic_write_text(record_path(check.path), json.dumps(record, indent=2) + "\n")
 
 
 def require_runtime(export_format: str) -> None:
@@ -133,7 +156,6 @@ def export_model(model_file: Path, export_format: str, output: Path | None, data
     inference = inference_model(model)
     inference(images[:1])  # Keras's ONNX export needs a model that has been called once
     status(f"exporting {model_file} as {export_format} to {output}")
-    from mnistcnn.twins import record_path, write_record
 
     record_path(output).unlink(missing_ok=True)  # vouches for the old file, not the one being written
     _write(inference, export_format, output)
@@ -170,7 +192,6 @@ def existing_twin(model_file: Path, export_format: str, output: Path, images: in
             train-final does not replace a model trained on more data.
     """
     from mnistcnn.storage import file_sha256
-    from mnistcnn.twins import record_path
 
     try:
         record = json.loads(record_path(output).read_text(encoding="utf-8"))

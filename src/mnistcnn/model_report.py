@@ -174,7 +174,8 @@ def seed_report(metrics: dict) -> str:
 
 def read_by(model) -> str:
     """Which runtime's figures these are: a twin's (`onnxruntime`, `ai_edge_litert`) or Keras's."""
-    from mnistcnn.twins import TWIN_RUNTIMES, Twin
+    from mnistcnn.export import TWIN_RUNTIMES
+    from mnistcnn.twins import Twin
 
     return TWIN_RUNTIMES[model.format] if isinstance(model, Twin) else "keras"
 

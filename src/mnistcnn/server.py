@@ -182,6 +182,13 @@ def create_app(model_file: Path, ensemble_file: Path | None = None, experiments:
         return {**prediction.to_dict(top_k), "model": model,
                 "preprocessed": np.round(prepared, 3).tolist()}
 
+    _add_browsing(app, roots, reader)
+    return app
+
+
+def _add_browsing(app: FastAPI, roots: dict, reader: Reader) -> None:
+    """The routes the experiments page reads: the models, sweeps and searches, and their files."""
+
     @app.get("/api/models", summary="The served models, and every model under the models folder",
              responses=_answers())
     def models_list():
@@ -212,8 +219,6 @@ def create_app(model_file: Path, ensemble_file: Path | None = None, experiments:
             return _error(str(error), 403)
         except FileNotFoundError as error:
             return _error(str(error), 404)
-
-    return app
 
 
 def _version() -> str:

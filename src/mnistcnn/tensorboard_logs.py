@@ -24,7 +24,7 @@ METRICS = ("best_valid_accuracy", "final_valid_accuracy", "test_accuracy", "seco
 
 def learning_rates(config: Config, train_images: int, epochs: int) -> list[float]:
     """The learning rate in effect at the last step of each epoch."""
-    from mnistcnn.training import learning_rate_schedule
+    from mnistcnn.schedules import learning_rate_schedule
 
     steps_per_epoch = max(1, math.ceil(train_images / config.batch_size))
     schedule = learning_rate_schedule(config, steps_per_epoch)

@@ -21,6 +21,7 @@ from mnistcnn.backup import backup_callbacks, resumable_epochs
 from mnistcnn.config import NUM_CLASSES, Config
 from mnistcnn.data import Dataset
 from mnistcnn.runtime import import_keras, prepare, stdout_to_stderr
+from mnistcnn.schedules import learning_rate_schedule
 from mnistcnn.status import say
 
 keras = import_keras()
@@ -61,22 +62,6 @@ def _count_epochs_from_one(history_csv: Path) -> None:
         row[0] = str(int(row[0]) + 1)
     with open(history_csv, "w", newline="") as stream:
         csv.writer(stream).writerows(rows)
-
-
-def learning_rate_schedule(config: Config, steps_per_epoch: int):
-    """The configured learning rate, or for `cosine` a schedule: a linear warm-up over one
-    epoch (a fifth of a run shorter than five epochs) to the configured rate, then cosine
-    decay to zero at the last step."""
-    if config.schedule != "cosine":
-        return config.learning_rate
-    total_steps = steps_per_epoch * config.epochs
-    warmup_steps = min(steps_per_epoch, total_steps // 5)
-    return keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=0.0,
-        warmup_target=config.learning_rate,
-        warmup_steps=warmup_steps,
-        decay_steps=max(1, total_steps - warmup_steps),
-    )
 
 
 def make_optimizer(config: Config, steps_per_epoch: int):
@@ -144,28 +129,17 @@ def train(
         The trained model (with its best-validation weights, or its last ones on a
         fixed schedule) and its history.
     """
-    from mnistcnn.distribution import is_chief, is_multi_worker, prepare_for_multi_worker
-    from mnistcnn.models import build_model
+    from mnistcnn.distribution import is_chief, is_multi_worker
 
     import tensorflow as tf
 
     precision = prepare(config.seed, config.precision, config.deterministic)
     strategy = strategy or tf.distribute.get_strategy()
-    global_batch_size = config.batch_size * strategy.num_replicas_in_sync
-    steps_per_epoch = math.ceil(len(dataset.y_train) / global_batch_size)
     multi_worker = is_multi_worker(strategy)
-    with strategy.scope():
-        model = build_model(config)
-        compile_model(model, config, steps_per_epoch, steps_per_execution=1 if multi_worker else STEPS_PER_EXECUTION)
-    if multi_worker:
-        prepare_for_multi_worker(model, (dataset.x_train[:8], one_hot(dataset.y_train[:8])))
+    model, global_batch_size = _built(config, dataset, strategy, multi_worker)
     if not is_chief(strategy):
         history_path = checkpoint_path = None
 
-    # Patience covering every epoch makes a fixed schedule: its last weights, where the
-    # learning rate has decayed, are the result. Restoring the lowest validation loss would
-    # go back to mid-schedule, since the loss creeps up late while accuracy still improves.
-    # With no validation split (valid_fraction 0, a fixed schedule only) nothing is watched.
     validated = len(dataset.y_valid) > 0
     all_callbacks = [EpochTimer()]
     earlier_epochs = []
@@ -174,57 +148,98 @@ def train(
         # schedule resumes exactly where it was; a history file would miss the early epochs.
         if validated and not config.fixed_schedule or history_path is not None or multi_worker:
             raise ValueError("backup_dir is for fixed-schedule runs on one device without a history file")
-        backup_dir = Path(backup_dir)
-        fingerprint = {"config": config.to_dict(), "data": dataset.record().summary()}
-        earlier_epochs = resumable_epochs(backup_dir, fingerprint)
-        if earlier_epochs:
-            say(f"resuming after epoch {len(earlier_epochs)} of {config.epochs} from {backup_dir}")
-        all_callbacks += backup_callbacks(backup_dir, fingerprint, earlier_epochs)
-    if validated:
-        all_callbacks.append(keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=config.patience, restore_best_weights=not config.fixed_schedule
-        ))
-    partial_history = None
-    if history_path is not None:
-        history_path = Path(history_path)
-        partial_history = history_path.with_name(f".{history_path.name}.partial")
-        all_callbacks.append(keras.callbacks.CSVLogger(str(partial_history)))
-    if checkpoint_path is not None and validated:
-        all_callbacks.append(
-            keras.callbacks.ModelCheckpoint(
-                str(checkpoint_path), monitor="val_loss", save_best_only=True, save_weights_only=True
-            )
-        )
-    all_callbacks.extend(callbacks)
+        resume_callbacks, earlier_epochs = _resuming(config, dataset, Path(backup_dir))
+        all_callbacks += resume_callbacks
+    watching, partial_history = _watching(config, validated, history_path, checkpoint_path)
+    all_callbacks += [*watching, *callbacks]
+    fitted, seconds = _fit(model, dataset, config.epochs, global_batch_size, all_callbacks, verbose)
+    seconds += sum(epoch.get("seconds", 0.0) for epoch in earlier_epochs)
+    if partial_history is not None:
+        _count_epochs_from_one(partial_history)
+        os.replace(partial_history, history_path)
+
+    if strategy is not tf.distribute.get_strategy():
+        from mnistcnn.models import build_model
+
+        # Evaluating and saving a plain copy needs no collective ops between workers.
+        distributed, model = model, build_model(config)
+        model.set_weights(distributed.get_weights())
+    history = _whole_history(earlier_epochs, fitted.history)
+    epochs_run = len(history["loss"])
+    best_epoch = epochs_run if config.fixed_schedule else int(np.argmin(history["val_loss"])) + 1
+    return TrainResult(model, history, epochs_run, best_epoch, seconds, precision)
+
+
+def _fit(model, dataset: Dataset, epochs: int, batch_size: int, callbacks: list, verbose: int | None):
+    """(Keras's History, the seconds it took)."""
+    validated = len(dataset.y_valid) > 0
     if verbose is None:
         verbose = 1 if sys.stderr.isatty() else 2
-
     start = time.perf_counter()
     # Keras writes its progress to stdout; it is status, and stdout holds results only.
     with stdout_to_stderr():
         fitted = model.fit(
             dataset.x_train,
             one_hot(dataset.y_train),
-            batch_size=global_batch_size,
-            epochs=config.epochs,
+            batch_size=batch_size,
+            epochs=epochs,
             validation_data=(dataset.x_valid, one_hot(dataset.y_valid)) if validated else None,
-            callbacks=all_callbacks,
+            callbacks=callbacks,
             verbose=verbose,
             shuffle=True,
         )
-    seconds = time.perf_counter() - start + sum(epoch.get("seconds", 0.0) for epoch in earlier_epochs)
-    if partial_history is not None:
-        _count_epochs_from_one(partial_history)
-        os.replace(partial_history, history_path)
+    return fitted, time.perf_counter() - start
 
-    if strategy is not tf.distribute.get_strategy():
-        # Evaluating and saving a plain copy needs no collective ops between workers.
-        distributed, model = model, build_model(config)
-        model.set_weights(distributed.get_weights())
+
+def _built(config: Config, dataset: Dataset, strategy, multi_worker: bool):
+    """(the compiled model, in the strategy's scope, and the global batch size)."""
+    from mnistcnn.distribution import prepare_for_multi_worker
+    from mnistcnn.models import build_model
+
+    global_batch_size = config.batch_size * strategy.num_replicas_in_sync
+    steps_per_epoch = math.ceil(len(dataset.y_train) / global_batch_size)
+    with strategy.scope():
+        model = build_model(config)
+        compile_model(model, config, steps_per_epoch, steps_per_execution=1 if multi_worker else STEPS_PER_EXECUTION)
+    if multi_worker:
+        prepare_for_multi_worker(model, (dataset.x_train[:8], one_hot(dataset.y_train[:8])))
+    return model, global_batch_size
+
+
+def _resuming(config: Config, dataset: Dataset, backup_dir: Path) -> tuple[list, list[dict]]:
+    """(the callbacks that back a run up every epoch, the epochs an earlier attempt left)."""
+    fingerprint = {"config": config.to_dict(), "data": dataset.record().summary()}
+    earlier_epochs = resumable_epochs(backup_dir, fingerprint)
+    if earlier_epochs:
+        say(f"resuming after epoch {len(earlier_epochs)} of {config.epochs} from {backup_dir}")
+    return backup_callbacks(backup_dir, fingerprint, earlier_epochs), earlier_epochs
+
+
+def _watching(config: Config, validated: bool, history_path, checkpoint_path) -> tuple[list, Path | None]:
+    """(early stopping, the history log and the checkpoint as asked, the history's partial file)."""
+    # Patience covering every epoch makes a fixed schedule: its last weights, where the
+    # learning rate has decayed, are the result. Restoring the lowest validation loss would
+    # go back to mid-schedule, since the loss creeps up late while accuracy still improves.
+    # With no validation split (valid_fraction 0, a fixed schedule only) nothing is watched.
+    watching, partial_history = [], None
+    if validated:
+        watching.append(keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=config.patience, restore_best_weights=not config.fixed_schedule
+        ))
+    if history_path is not None:
+        history_path = Path(history_path)
+        partial_history = history_path.with_name(f".{history_path.name}.partial")
+        watching.append(keras.callbacks.CSVLogger(str(partial_history)))
+    if checkpoint_path is not None and validated:
+        watching.append(keras.callbacks.ModelCheckpoint(
+            str(checkpoint_path), monitor="val_loss", save_best_only=True, save_weights_only=True
+        ))
+    return watching, partial_history
+
+
+def _whole_history(earlier_epochs: list[dict], fitted: dict) -> dict:
+    """The epochs an earlier attempt left, then this attempt's."""
     # A run killed after its last epoch's backup resumes with no epoch left to run.
-    names = earlier_epochs[0].keys() if earlier_epochs else fitted.history.keys()
-    history = {name: [epoch[name] for epoch in earlier_epochs] + [float(v) for v in fitted.history.get(name, [])]
-               for name in names}
-    epochs_run = len(history["loss"])
-    best_epoch = epochs_run if config.fixed_schedule else int(np.argmin(history["val_loss"])) + 1
-    return TrainResult(model, history, epochs_run, best_epoch, seconds, precision)
+    names = earlier_epochs[0].keys() if earlier_epochs else fitted.keys()
+    return {name: [epoch[name] for epoch in earlier_epochs] + [float(value) for value in fitted.get(name, [])]
+            for name in names}

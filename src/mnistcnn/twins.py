@@ -14,29 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mnistcnn.export import AGREEMENT_NEEDED, RUNNERS, ExportCheck, default_output
-from mnistcnn.files import atomic_write_text
+from mnistcnn.export import AGREEMENT_NEEDED, RUNNERS, TWIN_RUNTIMES, default_output, record_path
 from mnistcnn.storage import file_sha256
-
-# The formats a twin may have, in the order they are preferred, with the module that runs each.
-TWIN_RUNTIMES = {"onnx": "onnxruntime", "litert": "ai_edge_litert"}
-
-
-def record_path(twin: Path) -> Path:
-    """models/NAME.onnx -> models/NAME.onnx.json (NAME.json is the `.h5`'s own story)."""
-    return Path(twin).with_name(Path(twin).name + ".json")
-
-
-def write_record(model_file: Path, check: ExportCheck) -> None:
-    """Record, beside an exported file that passed its check, what makes it the `.h5`'s twin."""
-    if check.format not in TWIN_RUNTIMES:
-        return
-    record = {"made_by": "mnistcnn export", "format": check.format, "model_file": Path(model_file).name,
-              "model_sha256": file_sha256(model_file), "twin_sha256": file_sha256(check.path),
-              "checked_on_images": check.images, "same_digit_as_h5": check.agreement,
-              "largest_probability_difference": check.largest_probability_difference}
-    atomic_write_text(record_path(check.path), json.dumps(record, indent=2) + "\n")
-
 
 class Twin:
     """An exported file run by its own runtime, answering as a Keras model's `predict` does."""

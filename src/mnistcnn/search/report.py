@@ -23,6 +23,7 @@ BEST_SHOWN = 5
 MATTERS = 0.10
 HARDLY = 0.03
 PLOTS = ("history.png", "slices.png", "importance.png")
+STUDY_NAME = "search"  # a search's one study, in its folder's journal or its --storage
 
 
 def write_search_report(folder: Path, study) -> None:
@@ -46,7 +47,6 @@ def replot_search(folder: Path) -> list[Path]:
     session included, where it has none yet; returns what it wrote."""
     import optuna
 
-    from mnistcnn.search.trials import STUDY_NAME
     from mnistcnn.sweeps.studies import EMBEDDED_NAME, JOURNAL_PREFIX, open_storage
 
     folder = Path(folder)

@@ -18,9 +18,9 @@ from mnistcnn.config import Config
 from mnistcnn.errors import OverwriteRefused, UsageError
 from mnistcnn.files import atomic_write_text
 from mnistcnn.presets import get_preset
+from mnistcnn.search.report import STUDY_NAME
 from mnistcnn.search.space import search_space
 
-STUDY_NAME = "search"
 RESULTS_FOLDER = Path("experiments/search")
 OWN_FOLDER = Path("my-experiments/search")  # a user's, beside committed searches made on other data
 DEFAULT_TRIALS = 20

@@ -100,7 +100,7 @@ SWEEPS = (
     Sweep("schedule", ("constant", "cosine"), "Schedule",
           "A constant learning rate, or warm-up and cosine decay to zero.", in_all=False),
     # Runs of a sweep train a fixed number of epochs: each length its own patience.
-    Sweep("epochs", (1, 2, 4, 8), "Epochs", "How long each run trains (a fixed number of epochs).",
+    Sweep("epochs", (1, 2, 4, 8), "Epochs", "How long each run trains, to its end with no early stopping.",
           {epochs: {"patience": epochs} for epochs in (1, 2, 4, 8)}, in_all=False),
 )
 
