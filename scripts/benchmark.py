@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 from markdown_blocks import replace_block  # noqa: E402
 from wall_clock import mnistcnn_command, wall_seconds  # noqa: E402
-from mnistcnn.runtime import cpu_model, import_keras  # noqa: E402
+from mnistcnn.core import cpu_model, import_keras  # noqa: E402
 
 keras = import_keras()
 from keras import layers  # noqa: E402
@@ -88,7 +88,7 @@ def train_keras_example(dataset, clock, epochs):
 
 
 def train_mnistcnn(dataset, clock, preset, seed):
-    from mnistcnn.presets import get_preset
+    from mnistcnn.core import get_preset
     from mnistcnn.training import train
 
     result = train(get_preset(preset).with_changes(seed=seed), dataset, callbacks=(clock,), verbose=0)

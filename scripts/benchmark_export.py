@@ -25,11 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 from markdown_blocks import markdown_table, replace_block  # noqa: E402
-from mnistcnn import export  # noqa: E402
+from mnistcnn.export import formats as export# noqa: E402
 from mnistcnn.data import load_dataset  # noqa: E402
-from mnistcnn.runtime import cpu_model  # noqa: E402
-from mnistcnn.status import say  # noqa: E402
-from mnistcnn.storage import load_model  # noqa: E402
+from mnistcnn.core import cpu_model  # noqa: E402
+from mnistcnn.core import say  # noqa: E402
+from mnistcnn.core import load_model  # noqa: E402
 
 
 def best_speed(run, images) -> tuple[np.ndarray, float]:

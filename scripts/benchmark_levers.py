@@ -21,13 +21,13 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from benchmark import machine_facts  # noqa: E402
 from markdown_blocks import replace_block  # noqa: E402
 from wall_clock import warm_fit_seconds  # noqa: E402
-from mnistcnn.runtime import import_keras  # noqa: E402
+from mnistcnn.core import import_keras  # noqa: E402
 
 keras = import_keras()
 import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 
-from mnistcnn.config import Config  # noqa: E402
+from mnistcnn.core import Config  # noqa: E402
 from mnistcnn.models import build_model  # noqa: E402
 from mnistcnn.training import one_hot  # noqa: E402
 

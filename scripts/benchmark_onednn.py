@@ -39,8 +39,8 @@ def child(name: str) -> float:
     import benchmark
     from mnistcnn.data import load_dataset
     from mnistcnn.models import build_model
-    from mnistcnn.presets import get_preset
-    from mnistcnn.runtime import prepare
+    from mnistcnn.core import get_preset
+    from mnistcnn.core import prepare
     from mnistcnn.training import compile_model, one_hot
 
     preset, images = NETWORKS[name]

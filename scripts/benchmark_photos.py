@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "tests"))  # the photo generator lives with the tests that use it
 from markdown_blocks import markdown_table, replace_block  # noqa: E402
-from mnistcnn.runtime import cpu_model  # noqa: E402
+from mnistcnn.core import cpu_model  # noqa: E402
 
 FOLDERS = {"photo-digits": ROOT.parent / "shared" / "data" / "photo-digits",
            "custom-digits": ROOT.parent / "shared" / "data" / "custom-digits"}
@@ -44,7 +44,7 @@ MODELS = {"single": ROOT / "models" / "mnistcnn.h5", "ensemble": ROOT / "models"
 def preparation_at(revision: str | None):
     """preprocess.py of this checkout, or as it was at `revision` (loaded from `git show`)."""
     if revision is None:
-        from mnistcnn import preprocess
+        from mnistcnn.images import preprocess
         return preprocess
     source = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:src/mnistcnn/preprocess.py"],
                             capture_output=True, text=True, check=True).stdout
@@ -123,7 +123,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=20, help="Timed preparations per image.")
     arguments = parser.parse_args()
 
-    from mnistcnn.storage import load_model
+    from mnistcnn.core import load_model
 
     models = {name: load_model(path) for name, path in MODELS.items()}
     variants = {"this checkout": None} if not arguments.compare_with else {

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 from markdown_blocks import markdown_table, replace_block  # noqa: E402
-from mnistcnn.runtime import cpu_model  # noqa: E402
+from mnistcnn.core import cpu_model  # noqa: E402
 
 WARM_UP = 20
 
@@ -62,7 +62,7 @@ def main():
     parser.add_argument("--requests", type=int, default=300, help="Timed requests per model.")
     arguments = parser.parse_args()
 
-    from mnistcnn.server import create_app, serve_in_background
+    from mnistcnn.serving import create_app, serve_in_background
 
     models = ROOT / "models"
     app = create_app(models / "mnistcnn.h5", models / "mnistcnn-ensemble.h5", ROOT / "experiments", models)

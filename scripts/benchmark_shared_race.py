@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 from markdown_blocks import markdown_table, replace_block  # noqa: E402
 from wall_clock import mnistcnn_command  # noqa: E402
-from mnistcnn.runtime import cpu_model  # noqa: E402
+from mnistcnn.core import cpu_model  # noqa: E402
 
 SWEEP = "pooling"
 EPOCHS = 2

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 from markdown_blocks import markdown_table, replace_block  # noqa: E402
 from wall_clock import mnistcnn_command, wall_seconds  # noqa: E402
-from mnistcnn.runtime import cpu_model  # noqa: E402
+from mnistcnn.core import cpu_model  # noqa: E402
 
 MODELS = ROOT / "models"
 ONE_IMAGE = ROOT / "examples" / "digits" / "digit-0.png"

@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import numpy as np  # noqa: E402
 
-from mnistcnn.config import MAX_CROP  # noqa: E402
+from mnistcnn.core import MAX_CROP  # noqa: E402
 from mnistcnn.data import load_dataset  # noqa: E402
 
 

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from mnistcnn.data import read_source, split_source
-from mnistcnn.files import atomic_write_text
+from mnistcnn.core import atomic_write_text
 from mnistcnn.sweeps.runs import split_fingerprint
 
 

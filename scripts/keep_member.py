@@ -15,8 +15,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-from mnistcnn.ensemble import members  # noqa: E402
-from mnistcnn.storage import load_model, read_record, save_model  # noqa: E402
+from mnistcnn.models import members  # noqa: E402
+from mnistcnn.core import load_model, read_record, save_model  # noqa: E402
 
 
 def main():

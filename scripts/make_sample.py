@@ -2,7 +2,7 @@
 
     python scripts/make_sample.py ../shared/data/mnist
 
-writes src/mnistcnn/sample/mnist-sample.npz: 1,000 training and 200 test images
+writes src/mnistcnn/data/sample/mnist-sample.npz: 1,000 training and 200 test images
 per digit, chosen at random with a fixed seed, in Keras's mnist.npz layout, plus
 `index_train` and `index_test`: each image's index in the original files, so the
 sample's writers are known (writers.py).
@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from mnistcnn.data import IDX_FILES, SAMPLE_PATH, _read_idx_folder  # noqa: E402
+from mnistcnn.data.sources import IDX_FILES, SAMPLE_PATH, _read_idx_folder  # noqa: E402
 
 TRAIN_PER_CLASS = 1000
 TEST_PER_CLASS = 200

@@ -2,7 +2,7 @@
 
     python scripts/make_writers.py ../shared/data/qmnist ../shared/data/mnist
 
-writes src/mnistcnn/qmnist/mnist-writers.npz: the NIST writer ID and HSF series of each
+writes src/mnistcnn/data/qmnist/mnist-writers.npz: the NIST writer ID and HSF series of each
 of the 60,000 training and 10,000 test images, in MNIST's order, plus the SHA-256 of
 MNIST's training images and labels (so `data.py` recognises them wherever they come
 from), and copies QMNIST's licence beside it. It refuses to write if QMNIST's digit
@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from mnistcnn.data import _read_idx_folder  # noqa: E402
-from mnistcnn.writers import WRITERS_PATH, training_fingerprint  # noqa: E402
+from mnistcnn.data.sources import _read_idx_folder  # noqa: E402
+from mnistcnn.data import WRITERS_PATH, training_fingerprint  # noqa: E402
 
 QMNIST_MAGIC = 3074  # IDX: big-endian int32, 2 dimensions
 

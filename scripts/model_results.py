@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 from markdown_blocks import replace_block  # noqa: E402
-from mnistcnn.records import RunRecord  # noqa: E402
+from mnistcnn.core import RunRecord  # noqa: E402
 
 # The stories (models/NAME.json) the tables cover, committed models first, then the tried ensembles.
 COMMITTED = ("mnistcnn-ensemble", "mnistcnn")

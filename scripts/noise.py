@@ -36,9 +36,9 @@ AA_SEEDS = range(4)
 
 def train_aa() -> None:
     from mnistcnn.data import read_source, split_source
-    from mnistcnn.evaluation import evaluate
-    from mnistcnn.files import atomic_write_text
-    from mnistcnn.presets import get_preset
+    from mnistcnn.reports import evaluate
+    from mnistcnn.core import atomic_write_text
+    from mnistcnn.core import get_preset
     from mnistcnn.training import train
 
     source = read_source()

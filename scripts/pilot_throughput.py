@@ -18,13 +18,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 from wall_clock import warm_fit_seconds  # noqa: E402
-from mnistcnn.runtime import import_keras, prepare  # noqa: E402
+from mnistcnn.core import import_keras, prepare  # noqa: E402
 
 keras = import_keras()
 import numpy as np  # noqa: E402
 
 from mnistcnn.models import build_model  # noqa: E402
-from mnistcnn.presets import get_preset  # noqa: E402
+from mnistcnn.core import get_preset  # noqa: E402
 from mnistcnn.training import compile_model, one_hot  # noqa: E402
 
 WARM_UP_IMAGES = 2048

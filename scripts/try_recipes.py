@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 import benchmark  # noqa: E402
-from mnistcnn.config import Config  # noqa: E402
+from mnistcnn.core import Config  # noqa: E402
 from mnistcnn.data import load_dataset  # noqa: E402
 from mnistcnn.training import train  # noqa: E402
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-from mnistcnn.records import RunRecord  # noqa: E402
+from mnistcnn.core import RunRecord  # noqa: E402
 
 FOLDER = ROOT / "models" / "trials" / "writers"
 RECIPES = ("deep", "strided")

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnistcnn.idx import write_idx
+from mnistcnn.data import write_idx
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,7 +32,7 @@ def float32_policy():
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch, tmp_path):
     """Tests never wait on Keras's download, and never see the developer's Keras cache."""
-    from mnistcnn import data
+    from mnistcnn.data import sources as data
 
     def refuse_download():
         raise ConnectionError("network disabled in tests")

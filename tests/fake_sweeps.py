@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from mnistcnn.config import Config
+from mnistcnn.core import Config
 from mnistcnn.sweeps.paired import RepeatOutcome
-from mnistcnn.presets import get_preset
-from mnistcnn.records import DataRecord, RunRecord
+from mnistcnn.core import get_preset
+from mnistcnn.core import DataRecord, RunRecord
 from mnistcnn.sweeps.runs import RUN_FORMAT, Run, kept_weights, plan_run, split_fingerprint, write_predictions
 from mnistcnn.sweeps.catalog import get_sweep
 

@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from fake_sweeps import DATA_FINGERPRINT, outcome, split_of, write_run  # noqa: E402
 
-from mnistcnn.presets import get_preset  # noqa: E402
+from mnistcnn.core import get_preset  # noqa: E402
 from mnistcnn.sweeps.catalog import get_sweep  # noqa: E402
 from mnistcnn.sweeps.race import RaceSettings  # noqa: E402
 from mnistcnn.sweeps.runner import SweepRuns  # noqa: E402

@@ -7,7 +7,7 @@ import schemathesis
 from conftest import PROJECT_ROOT
 from hypothesis import settings
 
-from mnistcnn.server import create_app
+from mnistcnn.serving import create_app
 
 APP = create_app(PROJECT_ROOT / "models" / "mnistcnn.h5", None, PROJECT_ROOT / "experiments",
                  PROJECT_ROOT / "models")

@@ -28,7 +28,7 @@ def _skip_or_fail(reason: str):
 @pytest.fixture(scope="module")
 def served_url():
     """The app on a free local port, serving the committed model and results."""
-    from mnistcnn.server import create_app, serve_in_background
+    from mnistcnn.serving import create_app, serve_in_background
 
     app = create_app(PROJECT_ROOT / "models" / "mnistcnn.h5", PROJECT_ROOT / "models" / "mnistcnn-ensemble.h5",
                      PROJECT_ROOT / "experiments", PROJECT_ROOT / "models")

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image, ImageDraw
 
-from mnistcnn.calibration import (MARGIN, Calibration, calibration_for, calibration_path,
+from mnistcnn.predicting import (MARGIN, Calibration, calibration_for, calibration_path,
                                   expected_calibration_error, file_digest, fit_temperature, temper)
-from mnistcnn.prediction import Prediction
+from mnistcnn.predicting import Prediction
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "models" / "calibration" / "calibration.json"

@@ -11,13 +11,13 @@ import sys
 import pytest
 from conftest import PROJECT_ROOT
 
-from mnistcnn.config import Config
+from mnistcnn.core import Config
 
 COMMITTED_MODEL = PROJECT_ROOT / "models" / "mnistcnn.h5"
 
 NOISY_DOWNLOAD = """
 import os, sys
-from mnistcnn import data
+from mnistcnn.data import sources as data
 
 def noisy_download():
     print("Downloading data from https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz")
@@ -33,8 +33,8 @@ main(sys.argv[1:], prog_name="mnistcnn")
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
     from mnistcnn.models import build_model
-    from mnistcnn.runtime import prepare
-    from mnistcnn.storage import save_model
+    from mnistcnn.core import prepare
+    from mnistcnn.core import save_model
 
     path = tmp_path_factory.mktemp("clean-stdout") / "tiny.h5"
     prepare(0, "float32")

@@ -2,8 +2,8 @@ import dataclasses
 
 import pytest
 
-from mnistcnn.config import CHOICES, Config, parse_value
-from mnistcnn.errors import UsageError
+from mnistcnn.core import CHOICES, Config, parse_value
+from mnistcnn.core import UsageError
 
 
 def test_json_round_trip():
@@ -59,7 +59,7 @@ def test_records_from_before_valid_split_used_a_random_split():
 
 @pytest.mark.parametrize("epochs, steps_per_epoch, warmup_steps", [(15, 100, 100), (1, 100, 20), (3, 10, 6)])
 def test_the_cosine_schedule_warms_up_one_epoch_or_a_fifth_of_a_short_run(epochs, steps_per_epoch, warmup_steps):
-    from mnistcnn.schedules import learning_rate_schedule
+    from mnistcnn.models import learning_rate_schedule
 
     config = Config(schedule="cosine", learning_rate=0.003, epochs=epochs, patience=epochs)
     schedule = learning_rate_schedule(config, steps_per_epoch)

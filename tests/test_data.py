@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from conftest import make_arrays, write_idx_folder
-from mnistcnn import data
+from mnistcnn.data import sources as data
 from mnistcnn.data import SAMPLE_PATH, load_dataset
-from mnistcnn.errors import InputError, UsageError
+from mnistcnn.core import InputError, UsageError
 
 
 def test_reads_idx_folder_and_splits(idx_folder):

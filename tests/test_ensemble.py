@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from conftest import run_cli
-from mnistcnn.config import Config
-from mnistcnn.ensemble import combine, members
+from mnistcnn.core import Config
+from mnistcnn.models import combine, members
 from mnistcnn.models import build_model
-from mnistcnn.storage import load_model, save_model
+from mnistcnn.core import load_model, save_model
 
 TINY = {"filters": 4, "dense_units": 16}
 
@@ -92,7 +92,8 @@ def test_an_interrupted_ensemble_reuses_the_members_it_finished(tmp_path, monkey
 def test_a_member_beside_an_older_story_is_trained_again(tmp_path, monkeypatch, idx_folder, capsys):
     """A member's .h5 is renamed into place before its story: a kill between the two leaves a new
     network beside an older story, and a rerun whose config matches that story must not reuse it."""
-    from mnistcnn import final, storage
+    from mnistcnn import final
+    from mnistcnn.core import storage
     from mnistcnn.data import load_dataset
 
     dataset = load_dataset(str(idx_folder))

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from conftest import PROJECT_ROOT, run_cli
-from mnistcnn.config import Config
-from mnistcnn.ensemble import combine
-from mnistcnn.errors import UsageError
+from mnistcnn.core import Config
+from mnistcnn.models import combine
+from mnistcnn.core import UsageError
 from mnistcnn.models import build_model
-from mnistcnn.status import say
-from mnistcnn.storage import save_model
+from mnistcnn.core import say
+from mnistcnn.core import save_model
 
 TINY = {"filters": 4, "dense_units": 16, "augment": True, "precision": "float32"}
 FORMATS = ("savedmodel", "onnx", "litert")
@@ -30,7 +30,7 @@ def output_for(tmp_path, export_format, stem="tiny"):
 
 @pytest.fixture(scope="module")
 def tiny_models(tmp_path_factory):
-    from mnistcnn.runtime import prepare
+    from mnistcnn.core import prepare
 
     folder = tmp_path_factory.mktemp("export")
     # float32 whatever an earlier test left in force (training picks bfloat16 on CPUs with AMX).
@@ -45,7 +45,7 @@ def tiny_models(tmp_path_factory):
 
 def test_the_inference_model_drops_augmentation_and_predicts_the_same(tiny_models):
     from mnistcnn.export import inference_model
-    from mnistcnn.storage import load_model
+    from mnistcnn.core import load_model
 
     import keras
 
@@ -84,7 +84,7 @@ def test_each_format_round_trips_and_agrees(tiny_models, idx_folder, tmp_path, e
 
 
 def test_a_missing_runtime_is_one_line(monkeypatch):
-    from mnistcnn import export
+    from mnistcnn.export import formats as export
 
     monkeypatch.chdir(PROJECT_ROOT)  # an editable install (the tests'), used from its checkout
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
@@ -117,7 +117,7 @@ class InstalledAs:
     ({"url": "CLONE", "dir_info": {"editable": True}}, "elsewhere", 'pip install -e "CLONE[export]"'),
 ])
 def test_the_install_hint_fits_how_mnistcnn_was_installed(monkeypatch, tmp_path, installed, where, command):
-    from mnistcnn import installation
+    from mnistcnn.core import installation
 
     def distributions(name):
         assert name == "mnistcnn"
@@ -140,7 +140,7 @@ def test_the_install_hint_fits_how_mnistcnn_was_installed(monkeypatch, tmp_path,
 def test_the_install_record_wins_over_a_source_trees_own_egg_info(monkeypatch):
     # An editable install puts src/ on sys.path, and with it the build's src/mnistcnn.egg-info,
     # which has no install record; it can come first (a script that puts src/ first did so).
-    from mnistcnn import installation
+    from mnistcnn.core import installation
 
     editable = InstalledAs({"url": PROJECT_ROOT.as_uri(), "dir_info": {"editable": True}})
     monkeypatch.setattr(installation.metadata, "distributions", lambda name: [InstalledAs(None), editable])
@@ -165,7 +165,7 @@ def test_a_twin_checked_on_more_images_or_of_another_model_is_not_replaced_unask
                                                                                    tmp_path):
     # The README's `export` on the sample once rewrote the committed twin checked on 10,000
     # images with one checked on 2,000 (issue 38).
-    from mnistcnn.storage import file_sha256
+    from mnistcnn.core import file_sha256
 
     folder = tmp_path / "models"
     folder.mkdir()

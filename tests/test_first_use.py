@@ -132,15 +132,15 @@ def test_train_final_help_shows_what_the_default_preset_trains():
 
 
 def test_check_devices_text_says_where_training_runs():
-    from mnistcnn.devices import check_devices
+    from mnistcnn.training import check_devices
 
     text = run_cli("check-devices").stdout
     assert f"Training runs on: {check_devices()['device']}" in text
 
 
 def test_the_offline_message_gives_the_reason(monkeypatch):
-    from mnistcnn import data
-    from mnistcnn.errors import InputError
+    from mnistcnn.data import sources as data
+    from mnistcnn.core import InputError
 
     def offline():
         raise OSError("[Errno -3] Temporary failure in name resolution")

@@ -7,9 +7,9 @@ import pytest
 from conftest import run_cli
 from fake_sweeps import make_judged_search, make_sweep
 
-from mnistcnn.errors import InputError, UsageError
+from mnistcnn.core import InputError, UsageError
 from mnistcnn.sweeps.recipe import config_from_sweeps
-from mnistcnn.presets import get_preset
+from mnistcnn.core import get_preset
 
 
 @pytest.fixture

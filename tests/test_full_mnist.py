@@ -57,11 +57,11 @@ def test_an_ensemble_matches_its_story_member_by_member(ensemble, bar, full_mnis
     # ensemble is the mean of its members' probabilities (ensemble.py), taken here in NumPy.
     import numpy as np
 
-    from mnistcnn.config import Config
+    from mnistcnn.core import Config
     from mnistcnn.data import load_dataset
-    from mnistcnn.ensemble import members
-    from mnistcnn.evaluation import predict_probabilities, split_metrics
-    from mnistcnn.storage import load_model
+    from mnistcnn.models import members
+    from mnistcnn.reports import predict_probabilities, split_metrics
+    from mnistcnn.core import load_model
 
     story = json.loads(ensemble.with_suffix(".json").read_text())
     config = Config.from_dict(story["config"])

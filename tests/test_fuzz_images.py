@@ -10,8 +10,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from image_fuzzing import image_files
 
-from mnistcnn.errors import InputError
-from mnistcnn.preprocess import preprocess_image
+from mnistcnn.core import InputError
+from mnistcnn.images import preprocess_image
 
 BUDGET = settings(max_examples=60, deadline=None, derandomize=True, database=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from mnistcnn.errors import InputError
-from mnistcnn.idx import find_idx_file, read_idx, write_idx
+from mnistcnn.core import InputError
+from mnistcnn.data import find_idx_file, read_idx, write_idx
 
 
 @pytest.mark.parametrize("suffix", ["", ".gz"])

@@ -1,11 +1,11 @@
 import numpy as np
 import pytest
 
-from mnistcnn.config import ACTIVATIONS, ARCHITECTURES, LOSSES, OPTIMIZERS, POOLINGS, Config
-from mnistcnn.errors import UsageError
+from mnistcnn.core import ACTIVATIONS, ARCHITECTURES, LOSSES, OPTIMIZERS, POOLINGS, Config
+from mnistcnn.core import UsageError
 from mnistcnn.models import ARCHITECTURES as REGISTRY
 from mnistcnn.models import build_model
-from mnistcnn.runtime import import_keras
+from mnistcnn.core import import_keras
 from mnistcnn.training import compile_model, one_hot
 
 keras = import_keras()
@@ -150,7 +150,7 @@ def test_augmentation_changes_training_inputs_but_not_inference(architecture):
 
 
 def test_an_augmenting_model_saves_loads_and_predicts_as_before(tmp_path):
-    from mnistcnn.storage import load_model, save_model
+    from mnistcnn.core import load_model, save_model
 
     model = build_model(Config(augment=True))
     images = digit_like_images()

@@ -6,7 +6,7 @@ import io
 import pytest
 from photo_fixtures import HALO, SAME_DIGIT, SCENES, Scene, clean_scan, correlation, photo, sample_digit
 
-from mnistcnn.preprocess import preprocess_image
+from mnistcnn.images import preprocess_image
 
 # (scene, MNIST test digit). The issue's two failure classes first: each of these came
 # out as a blob or a smeared digit with the preparation before issue 26 (preprocess.py

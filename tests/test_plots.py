@@ -2,7 +2,7 @@
 
 import matplotlib.pyplot as plt
 
-from mnistcnn.plots import curves_figure, differences_figure, plot_curves, plot_differences
+from mnistcnn.reports import curves_figure, differences_figure, plot_curves, plot_differences
 
 
 def test_a_one_epoch_sweep_shows_its_points_on_a_readable_axis(tmp_path):

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from conftest import PROJECT_ROOT, run_cli as run
+from mnistcnn.data import SAMPLE_PATH
 
 CUSTOM_DIGITS = PROJECT_ROOT.parent / "shared" / "data" / "custom-digits"
 PHOTO_DIGITS = PROJECT_ROOT.parent / "shared" / "data" / "photo-digits"  # test data only: no licence
@@ -26,7 +27,7 @@ def sample_model(tmp_path_factory):
 
 
 def sample_digit_png(folder, index=0):
-    with np.load(PROJECT_ROOT / "src" / "mnistcnn" / "sample" / "mnist-sample.npz") as sample:
+    with np.load(SAMPLE_PATH) as sample:
         image, label = sample["x_test"][index], int(sample["y_test"][index])
     path = folder / f"digit{index}.png"
     Image.fromarray(255 - image).save(path)  # as a person would draw it: dark on white
@@ -75,7 +76,7 @@ def test_json_names_each_file_that_failed_and_why(tmp_path, sample_model):
 
 def test_a_file_that_fails_unforeseen_costs_only_itself(tmp_path, sample_model, monkeypatch):
     # Whatever goes wrong inside the preparation of one file, the others are still read.
-    from mnistcnn import preprocess
+    from mnistcnn.images import preprocess
 
     good, _ = sample_digit_png(tmp_path)
     other, _ = sample_digit_png(tmp_path, 1)
@@ -87,8 +88,8 @@ def test_a_file_that_fails_unforeseen_costs_only_itself(tmp_path, sample_model, 
         return real(path, *rest, **options)
 
     monkeypatch.setattr(preprocess, "preprocess_image", fragile)
-    from mnistcnn.prediction import predict_images
-    from mnistcnn.runtime import import_keras
+    from mnistcnn.predicting import predict_images
+    from mnistcnn.core import import_keras
 
     predictions, failures = predict_images(import_keras().models.load_model(sample_model), [good, other])
     assert [prediction.file for prediction in predictions] == [str(good)]
@@ -126,7 +127,7 @@ def test_the_committed_model_is_found_from_any_folder(tmp_path, monkeypatch):
 
 
 def test_with_no_model_anywhere_the_error_says_where_it_looked(tmp_path, monkeypatch):
-    from mnistcnn import storage
+    from mnistcnn.core import storage
 
     path, _ = sample_digit_png(tmp_path)
     monkeypatch.chdir(tmp_path)
@@ -147,7 +148,7 @@ def write_kaggle(path, images, labels=None):
 
 
 def test_kaggle_round_trip(tmp_path):
-    with np.load(PROJECT_ROOT / "src" / "mnistcnn" / "sample" / "mnist-sample.npz") as sample:
+    with np.load(SAMPLE_PATH) as sample:
         x_train, y_train = sample["x_train"][:3000], sample["y_train"][:3000]
         x_test, y_test = sample["x_test"][:200], sample["y_test"][:200]
     write_kaggle(tmp_path / "train.csv", x_train, y_train)

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from mnistcnn.errors import InputError
-from mnistcnn.preprocess import preprocess_image
+from mnistcnn.core import InputError
+from mnistcnn.images import preprocess_image
 
 
 def draw_seven(size=200, ink=0, paper=255, stroke=14, offset=(0, 0), mode="L", canvas=None):
@@ -177,7 +177,7 @@ def test_a_sliver_too_thin_at_the_working_size_is_refused_in_words(tmp_path):
 
 
 def test_thirty_two_bit_images_with_negative_values_come_out_in_zero_to_one(tmp_path, reference):
-    from mnistcnn.image_input import load_rgb
+    from mnistcnn.images import load_rgb
 
     values = np.asarray(draw_seven(), dtype=np.int32) * 3 - 400  # -400 (ink) .. 365 (paper)
     path = tmp_path / "signed.tif"
@@ -188,7 +188,7 @@ def test_thirty_two_bit_images_with_negative_values_come_out_in_zero_to_one(tmp_
 
 
 def test_a_phones_mpo_is_decoded_at_reduced_size(tmp_path, monkeypatch):
-    from mnistcnn import image_input
+    from mnistcnn.images import image_input
 
     path = tmp_path / "photo.mpo"
     first = draw_seven(size=3000, mode="RGB", ink=(0, 0, 0), paper=(255, 255, 255))
@@ -226,7 +226,7 @@ def test_camera_grain_does_not_widen_the_crop(tmp_path):
 PEAK_MEMORY = """
 import io, resource, sys
 from PIL import Image, ImageDraw
-from mnistcnn.preprocess import preprocess_image
+from mnistcnn.images import preprocess_image
 
 warm = Image.new("L", (64, 64), 255)
 ImageDraw.Draw(warm).line([(10, 10), (50, 50)], fill=0, width=5)
@@ -244,7 +244,7 @@ print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / unit)
 def test_the_largest_accepted_image_costs_at_most_200_mb(tmp_path):
     """Issue 29: any accepted image is prepared within 200 MB. The costliest is a transparent
     PNG at the pixel limit, which Pillow cannot decode at a reduced size (a JPEG it can)."""
-    from mnistcnn.image_input import MAX_PIXELS
+    from mnistcnn.images import MAX_PIXELS
 
     width = MAX_PIXELS // 4000
     image = Image.new("RGBA", (width, 4000), (0, 0, 0, 0))

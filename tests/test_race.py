@@ -3,7 +3,7 @@
 import pytest
 from fake_sweeps import outcome
 
-from mnistcnn.errors import UsageError
+from mnistcnn.core import UsageError
 from mnistcnn.sweeps.race import RaceSettings, in_shard, next_round
 
 

@@ -3,7 +3,7 @@
 import json
 
 from conftest import PROJECT_ROOT
-from mnistcnn.records import DataRecord
+from mnistcnn.core import DataRecord
 
 
 def test_a_record_round_trips_and_compares_without_its_location():
@@ -46,7 +46,7 @@ def committed_story_paths():
 
 
 def test_every_committed_story_reads_as_a_run_record_and_writes_back_the_same():
-    from mnistcnn.records import RunRecord
+    from mnistcnn.core import RunRecord
 
     paths = committed_story_paths()
     assert len(paths) >= 8
@@ -62,7 +62,7 @@ def test_every_committed_story_reads_as_a_run_record_and_writes_back_the_same():
 
 
 def test_an_ensemble_member_file_of_either_age_reads_the_same():
-    from mnistcnn.records import RunRecord
+    from mnistcnn.core import RunRecord
 
     config = {"architecture": "deep", "seed": 1, "epochs": 30}
     data = {"source": "mnist", "train": 48000, "valid": 12000, "test": 10000}
@@ -90,7 +90,7 @@ FLAT_SWEEP_RUN = {
 
 
 def test_a_sweep_run_of_the_older_flat_shape_reads_as_a_run_record_with_its_figures(tmp_path):
-    from mnistcnn.records import SWEEP_FIGURES, read_sweep_run
+    from mnistcnn.core import SWEEP_FIGURES, read_sweep_run
 
     (tmp_path / "metrics.json").write_text(json.dumps(FLAT_SWEEP_RUN))
     (tmp_path / "config.json").write_text(json.dumps({"pooling": "max", "seed": 0, "epochs": 8}))
@@ -101,7 +101,7 @@ def test_a_sweep_run_of_the_older_flat_shape_reads_as_a_run_record_with_its_figu
 
 
 def test_every_committed_sweep_run_reads_as_a_run_record_with_its_figures():
-    from mnistcnn.records import read_sweep_run
+    from mnistcnn.core import read_sweep_run
 
     folders = [path.parent for path in (PROJECT_ROOT / "experiments").glob("*/*/seed-*/metrics.json")]
     assert len(folders) >= 6

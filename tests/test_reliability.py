@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import start_cli
 
-from mnistcnn.storage import load_model
+from mnistcnn.core import load_model
 from mnistcnn.sweeps.runner import sweep_lock
 
 TIMEOUT = 300
@@ -165,7 +165,7 @@ def test_unwritable_output_is_one_line_and_damages_nothing(tmp_path, trained_mod
 
 
 def test_full_disk_while_saving_leaves_the_old_model(tmp_path, trained_model, monkeypatch):
-    from mnistcnn import files
+    from mnistcnn.core import files
 
     tmp_path = tmp_path / "models"
     tmp_path.mkdir()
@@ -177,7 +177,7 @@ def test_full_disk_while_saving_leaves_the_old_model(tmp_path, trained_model, mo
         raise OSError(28, "No space left on device", str(output))
 
     monkeypatch.setattr(files.os, "replace", no_space)
-    from mnistcnn.storage import save_model
+    from mnistcnn.core import save_model
 
     with pytest.raises(OSError):
         save_model(load_model(trained_model), output, {"note": "new"})

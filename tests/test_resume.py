@@ -5,7 +5,7 @@ import json
 import keras
 import pytest
 
-from mnistcnn.config import Config
+from mnistcnn.core import Config
 from mnistcnn.data import load_dataset
 
 TINY = {"filters": 4, "dense_units": 16}
@@ -112,7 +112,8 @@ def test_only_a_fixed_schedule_backs_up(tmp_path, dataset):
 
 
 def test_train_final_resumes_an_interrupted_member_and_leaves_no_backup(tmp_path, dataset, monkeypatch):
-    from mnistcnn import final, training
+    from mnistcnn import final
+    from mnistcnn.training import fitting as training
 
     output, config = tmp_path / "ensemble.h5", Config(epochs=2, patience=2, **TINY)
     real_train = training.train

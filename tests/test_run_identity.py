@@ -10,8 +10,8 @@ from conftest import run_cli as run
 from fake_sweeps import make_sweep, outcome, write_run
 
 from mnistcnn.data import Source
-from mnistcnn.presets import get_preset
-from mnistcnn.records import read_sweep_run
+from mnistcnn.core import get_preset
+from mnistcnn.core import read_sweep_run
 from mnistcnn.sweeps.runs import describe_differences, identity, trained_seconds
 
 

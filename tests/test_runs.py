@@ -146,7 +146,7 @@ def test_a_run_trained_on_the_sample_is_marked(results):
 
 
 def test_a_searchs_trials_and_its_judging_race_are_rows(tmp_path):
-    from mnistcnn.runs_table import find_runs
+    from mnistcnn.reports import find_runs
 
     search = PROJECT_ROOT / "experiments" / "search" / "joint"
     experiments = tmp_path / "experiments"

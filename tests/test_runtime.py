@@ -10,7 +10,7 @@ NEW_MODELS = """
 import sys
 import numpy as np
 if sys.argv[1] == "mnistcnn":
-    from mnistcnn.runtime import import_keras
+    from mnistcnn.core import import_keras
     keras = import_keras()
 else:
     import keras
@@ -32,7 +32,7 @@ def test_new_models_do_not_warn_of_retracing():
 
 
 def test_auto_precision_is_bfloat16_only_where_the_hardware_is_fast_at_it():
-    from mnistcnn.runtime import resolve_precision
+    from mnistcnn.core import resolve_precision
 
     assert resolve_precision("auto", flags={"avx2", "fma"}, gpus=0) == "float32"
     assert resolve_precision("auto", flags={"avx2", "avx512_bf16"}, gpus=0) == "mixed_bfloat16"

@@ -13,8 +13,8 @@ import pytest
 from conftest import make_arrays, run_cli, write_idx_folder
 from fake_sweeps import make_judged_search
 
-from mnistcnn.errors import InputError
-from mnistcnn.presets import get_preset
+from mnistcnn.core import InputError
+from mnistcnn.core import get_preset
 from mnistcnn.search.judge import config_from_search
 from mnistcnn.search.report import parameter_importance, write_search_report
 

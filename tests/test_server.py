@@ -37,7 +37,7 @@ def folders(tmp_path_factory):
 def client(folders):
     from fastapi.testclient import TestClient
 
-    from mnistcnn.server import create_app
+    from mnistcnn.serving import create_app
 
     app = create_app(COMMITTED_MODEL, COMMITTED_ENSEMBLE, folders / "experiments", folders / "models")
     return TestClient(app)
@@ -124,7 +124,7 @@ def test_decompression_bomb_is_refused(client):
 
 
 def test_large_upload_is_refused(client, monkeypatch):
-    from mnistcnn import server
+    from mnistcnn.serving import server
 
     answer = post(client, b"0" * (server.MAX_UPLOAD_BYTES + 100_000), "huge.png")
     assert answer.status_code == 413 and "too large for a digit image" in answer.json()["error"]
@@ -136,7 +136,7 @@ def test_a_chunked_upload_is_cut_off_at_the_limit(client):
     than the limit is read, where it used to be read whole and spooled to disk."""
     import asyncio
 
-    from mnistcnn.server_limits import FORM_BYTES, MAX_UPLOAD_BYTES
+    from mnistcnn.serving import FORM_BYTES, MAX_UPLOAD_BYTES
 
     chunk = b"0" * (1 << 20)
     head = (b'--cut\r\nContent-Disposition: form-data; name="image"; filename="huge.png"\r\n'
@@ -169,7 +169,7 @@ def test_at_most_two_uploads_are_prepared_at_once(client, monkeypatch):
     import threading
     import time
 
-    from mnistcnn import preprocess
+    from mnistcnn.images import preprocess
 
     real, guard, running, most = preprocess.preprocess_image, threading.Lock(), [0], [0]
 
@@ -306,13 +306,13 @@ def test_serve_starts_answers_and_stops_on_ctrl_c(tmp_path):
 
 
 def test_an_image_the_preparation_did_not_foresee_is_a_json_400(client, monkeypatch, caplog):
-    from mnistcnn import preprocess
+    from mnistcnn.images import preprocess
 
     def broken(source, name=None):
         raise ValueError("conversion from La to L not supported")
 
     monkeypatch.setattr(preprocess, "preprocess_image", broken)
-    with caplog.at_level("ERROR", logger="mnistcnn.server"):
+    with caplog.at_level("ERROR", logger="mnistcnn.serving.server"):
         response = post(client, drawn_one(), name="odd.png")
     assert response.status_code == 400 and response.headers["content-type"] == "application/json"
     assert response.json() == {"error": "odd.png: could not be prepared (ValueError: conversion from La to L not "
@@ -323,11 +323,11 @@ def test_an_image_the_preparation_did_not_foresee_is_a_json_400(client, monkeypa
 def test_a_bug_of_the_servers_own_is_a_json_500_with_the_traceback_logged(folders, monkeypatch, caplog):
     from fastapi.testclient import TestClient
 
-    from mnistcnn import server
+    from mnistcnn.serving import server
 
     monkeypatch.setattr(server, "list_sweeps", lambda root: 1 / 0)
     app = server.create_app(COMMITTED_MODEL, None, folders / "experiments", folders / "models")
-    with caplog.at_level("ERROR", logger="mnistcnn.server"):
+    with caplog.at_level("ERROR", logger="mnistcnn.serving.server"):
         response = TestClient(app, raise_server_exceptions=False).get("/api/sweeps")
     assert response.status_code == 500 and response.headers["content-type"] == "application/json"
     assert response.json() == {"error": "the server failed (ZeroDivisionError); its log has the details"}

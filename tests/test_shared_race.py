@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import shared_race_worker as worker
 
-from mnistcnn.errors import UsageError
+from mnistcnn.core import UsageError
 from mnistcnn.sweeps.paired import compare_all
 from mnistcnn.sweeps.shared import KEY, WORKER, Board
 from mnistcnn.sweeps.studies import BEAT, check_storage_url, open_storage

@@ -2,7 +2,7 @@
 
 import pytest
 
-from mnistcnn.statistics import wilson_interval
+from mnistcnn.reports import wilson_interval
 
 
 def test_45_errors_in_10000_match_the_hand_computed_wilson_interval():

@@ -4,11 +4,11 @@ import h5py
 import numpy as np
 import pytest
 
-from mnistcnn.config import Config
-from mnistcnn.errors import InputError
-from mnistcnn.evaluation import confusion_matrix, hardest_mistakes, per_class_scores, split_metrics
+from mnistcnn.core import Config
+from mnistcnn.core import InputError
+from mnistcnn.reports import confusion_matrix, hardest_mistakes, per_class_scores, split_metrics
 from mnistcnn.models import build_model
-from mnistcnn.storage import file_sha256, load_model, read_story, save_model
+from mnistcnn.core import file_sha256, load_model, read_story, save_model
 
 
 def test_save_then_load_gives_identical_predictions(tmp_path):
@@ -24,8 +24,8 @@ def test_save_then_load_gives_identical_predictions(tmp_path):
 
 
 def test_an_ensemble_file_is_known_without_keras(tmp_path):
-    from mnistcnn.ensemble import combine
-    from mnistcnn.storage import holds_ensemble
+    from mnistcnn.models import combine
+    from mnistcnn.core import holds_ensemble
 
     tiny = Config(filters=4, dense_units=8, precision="float32")
     save_model(build_model(tiny), tmp_path / "single.h5", {})
@@ -94,7 +94,7 @@ def test_a_write_clears_temporaries_of_killed_writers_only(tmp_path):
     import subprocess
     import sys
 
-    from mnistcnn.files import atomic_write_text
+    from mnistcnn.core import atomic_write_text
 
     finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
                               text=True, check=True)

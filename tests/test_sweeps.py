@@ -10,11 +10,11 @@ from conftest import PROJECT_ROOT, run_cli as run, start_cli
 from fake_sweeps import make_sweep
 
 from mnistcnn.sweeps import runner as sweep_runner
-from mnistcnn.config import Config, field_names
-from mnistcnn.errors import UsageError
+from mnistcnn.core import Config, field_names
+from mnistcnn.core import UsageError
 from mnistcnn.models import build_model
-from mnistcnn.presets import get_preset
-from mnistcnn.records import read_sweep_run
+from mnistcnn.core import get_preset
+from mnistcnn.core import read_sweep_run
 from mnistcnn.sweeps.catalog import all_sweeps, catalog_sweeps, get_sweep, sweep_names
 
 REQUIRED = {"pooling", "learning_rate", "loss", "activation", "kernel_size",
@@ -300,7 +300,7 @@ def test_sweep_usage_errors(arguments, message, tmp_path):
 TAKE_THE_LOCK = """
 import sys
 from pathlib import Path
-from mnistcnn.errors import UsageError
+from mnistcnn.core import UsageError
 from mnistcnn.sweeps.runner import sweep_lock
 try:
     with sweep_lock(Path(sys.argv[1])):

@@ -53,7 +53,7 @@ def test_a_sweep_run_is_an_hparams_session_naming_the_swept_field(tiny_sweep):
     session = hparams_metadata.parse_session_start_info_plugin_data(content)
     assert session.hparams["pooling"].string_value == "none"
     assert session.hparams["filters"].number_value == 4
-    from mnistcnn.records import read_sweep_run
+    from mnistcnn.core import read_sweep_run
 
     [(_, final)] = scalars(run / "tensorboard", "final_valid_accuracy")
     assert final == pytest.approx(read_sweep_run(run).accuracy("valid"), rel=1e-6)

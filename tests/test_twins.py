@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from conftest import PROJECT_ROOT
-from mnistcnn.config import Config
+from mnistcnn.core import Config
 from mnistcnn.models import build_model
-from mnistcnn.storage import save_model
+from mnistcnn.core import save_model
 
 HAVE_RUNTIMES = all(importlib.util.find_spec(name) for name in ("tf2onnx", "onnxruntime", "ai_edge_litert"))
 needs_runtimes = pytest.mark.skipif(not HAVE_RUNTIMES, reason="the export runtimes are not installed (.[export])")
@@ -27,7 +27,7 @@ def exported(tmp_path_factory):
     """A tiny model with an ONNX and a LiteRT twin, exported and checked on a tiny test set."""
     from conftest import make_arrays, write_idx_folder
     from mnistcnn.export import export_model
-    from mnistcnn.runtime import prepare
+    from mnistcnn.core import prepare
 
     folder = tmp_path_factory.mktemp("twins")
     prepare(0, "float32")
@@ -46,7 +46,7 @@ def copy_of(exported: Path, tmp_path: Path, *names: str) -> Path:
 
 @needs_runtimes
 def test_export_records_both_checksums(exported):
-    from mnistcnn.storage import file_sha256
+    from mnistcnn.core import file_sha256
 
     record = json.loads((exported / "tiny.onnx.json").read_text())
     assert record["model_sha256"] == file_sha256(exported / "tiny.h5")
@@ -58,8 +58,8 @@ def test_export_records_both_checksums(exported):
 @pytest.mark.parametrize("export_format, names", [("onnx", ("tiny.onnx", "tiny.onnx.json")),
                                                   ("litert", ("tiny.tflite", "tiny.tflite.json"))])
 def test_an_up_to_date_twin_predicts_as_the_h5_does(exported, tmp_path, export_format, names):
-    from mnistcnn.storage import load_model
-    from mnistcnn.twins import Twin, load_predictor
+    from mnistcnn.core import load_model
+    from mnistcnn.export import Twin, load_predictor
 
     model_file = copy_of(exported, tmp_path, *names)
     said = []
@@ -74,8 +74,8 @@ def test_an_up_to_date_twin_predicts_as_the_h5_does(exported, tmp_path, export_f
 
 @needs_runtimes
 def test_a_twin_of_another_h5_is_passed_over_and_keras_reads(exported, tmp_path):
-    from mnistcnn.runtime import prepare
-    from mnistcnn.twins import Twin, load_predictor
+    from mnistcnn.core import prepare
+    from mnistcnn.export import Twin, load_predictor
 
     model_file = copy_of(exported, tmp_path, "tiny.onnx", "tiny.onnx.json")
     prepare(1, "float32")
@@ -89,7 +89,7 @@ def test_a_twin_of_another_h5_is_passed_over_and_keras_reads(exported, tmp_path)
 
 @needs_runtimes
 def test_a_twin_that_disagreed_on_any_digit_is_passed_over(exported, tmp_path):
-    from mnistcnn.twins import find_twin
+    from mnistcnn.export import find_twin
 
     model_file = copy_of(exported, tmp_path, "tiny.onnx", "tiny.onnx.json")
     record_file = tmp_path / "tiny.onnx.json"
@@ -102,7 +102,7 @@ def test_a_twin_that_disagreed_on_any_digit_is_passed_over(exported, tmp_path):
 
 @needs_runtimes
 def test_a_twin_changed_since_its_check_is_passed_over(exported, tmp_path):
-    from mnistcnn.twins import find_twin
+    from mnistcnn.export import find_twin
 
     model_file = copy_of(exported, tmp_path, "tiny.onnx", "tiny.onnx.json")
     (tmp_path / "tiny.onnx").write_bytes((exported / "tiny.onnx").read_bytes() + b"\0")
@@ -113,7 +113,7 @@ def test_a_twin_changed_since_its_check_is_passed_over(exported, tmp_path):
 
 @needs_runtimes
 def test_a_twin_without_its_runtime_is_passed_over(exported, tmp_path, monkeypatch):
-    from mnistcnn import twins
+    from mnistcnn.export import twins
 
     model_file = copy_of(exported, tmp_path, "tiny.onnx", "tiny.onnx.json", "tiny.tflite", "tiny.tflite.json")
     real_find_spec = importlib.util.find_spec
@@ -126,8 +126,8 @@ def test_a_twin_without_its_runtime_is_passed_over(exported, tmp_path, monkeypat
 
 
 def test_without_a_twin_keras_reads_and_says_so(tmp_path):
-    from mnistcnn.runtime import prepare
-    from mnistcnn.twins import load_predictor
+    from mnistcnn.core import prepare
+    from mnistcnn.export import load_predictor
 
     prepare(0, "float32")
     save_model(build_model(Config(**TINY)), tmp_path / "plain.h5", {})
@@ -170,9 +170,9 @@ def test_evaluate_through_a_twin_imports_no_tensorflow_and_measures_as_keras_doe
 
 @needs_runtimes
 def test_predict_through_the_committed_twin_imports_no_tensorflow_and_reads_the_same_digits():
-    from mnistcnn.calibration import calibration_for
-    from mnistcnn.prediction import expand_paths, predict_images
-    from mnistcnn.storage import load_model
+    from mnistcnn.predicting import calibration_for
+    from mnistcnn.predicting import expand_paths, predict_images
+    from mnistcnn.core import load_model
 
     model_file = PROJECT_ROOT / "models" / "mnistcnn.h5"
     folders = [PROJECT_ROOT / "examples" / "digits"] + ([CUSTOM_DIGITS] if CUSTOM_DIGITS.is_dir() else [])
@@ -189,7 +189,7 @@ def test_predict_through_the_committed_twin_imports_no_tensorflow_and_reads_the_
 @needs_runtimes
 @pytest.mark.parametrize("model", ["mnistcnn", "mnistcnn-ensemble"])
 def test_the_committed_models_have_up_to_date_twins(model):
-    from mnistcnn.twins import find_twin
+    from mnistcnn.export import find_twin
 
     said = []
     twin = find_twin(PROJECT_ROOT / "models" / f"{model}.h5", said.append)

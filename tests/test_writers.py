@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from conftest import PROJECT_ROOT
-from mnistcnn.config import Config
+from mnistcnn.core import Config
 from mnistcnn.data import load_dataset
-from mnistcnn.errors import UsageError
-from mnistcnn.presets import PRESETS
-from mnistcnn.writers import WRITERS_PATH, Writers, writer_split, writers_of
+from mnistcnn.core import UsageError
+from mnistcnn.core import PRESETS
+from mnistcnn.data import WRITERS_PATH, Writers, writer_split, writers_of
 
 
 def sample_writers() -> Writers:

@@ -21,7 +21,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
-from mnistcnn.calibration import (Calibration, expected_calibration_error, file_digest,  # noqa: E402
+from mnistcnn.predicting import (Calibration, expected_calibration_error, file_digest,  # noqa: E402
                                   fit_temperature, negative_log_likelihood, temper)
 
 HERE = ROOT / "models" / "calibration"
@@ -37,8 +37,8 @@ def validation_answers(model_file: Path, source) -> dict:
     """The model's probabilities on the validation split its record names, and each
     ensemble member's top digit; the record's validation accuracy and loss beside ours."""
     from mnistcnn.data import split_source
-    from mnistcnn.ensemble import members
-    from mnistcnn.storage import load_model
+    from mnistcnn.models import members
+    from mnistcnn.core import load_model
 
     record = json.loads(model_file.with_suffix(".json").read_text())
     config = record["config"]

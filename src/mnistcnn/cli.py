@@ -14,8 +14,8 @@ import click
 from mnistcnn import __version__
 from mnistcnn.cli_options import (FriendlyErrors, config_from, config_options, data_option, model_file_option,
                                   strategy_option)
-from mnistcnn.errors import UsageError
-from mnistcnn.status import say as status
+from mnistcnn.core import UsageError
+from mnistcnn.core import say as status
 from mnistcnn.sweeps.race import MAX_REPEATS
 from mnistcnn.sweeps.plan import SWEEP_PRESET
 
@@ -29,7 +29,7 @@ def main():
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 def check_devices_command(as_json):
     """Show the CPUs and GPUs TensorFlow sees and where a matrix product runs."""
-    from mnistcnn.devices import check_devices, format_report
+    from mnistcnn.training import check_devices, format_report
 
     report = check_devices()
     click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
@@ -101,7 +101,7 @@ def train_final_command(preset, data_source, output, overwrite, ensemble, from_s
 def evaluate_command(model_file, data_source, report_dir, overwrite, with_train, as_json):
     """Report loss and accuracy (with 95% intervals) on valid and test (and train with
     --train), accuracy by writer series, and where the model fails."""
-    from mnistcnn import model_report
+    from mnistcnn.reports import model_report
 
     result = model_report.evaluate_model(model_file, data_source, report_dir, overwrite, status=status,
                                          with_train=with_train)
@@ -132,7 +132,7 @@ def predict_command(images, model_file, top_k, as_json, save_preprocessed, kaggl
     and drawings in any format Pillow reads work. A file that cannot be used gets
     one error line and the others are still predicted.
     """
-    from mnistcnn import prediction
+    from mnistcnn.predicting import prediction
 
     if kaggle_csv is not None:
         click.echo(prediction.predict_kaggle_command(images, model_file, kaggle_csv, output))
@@ -276,7 +276,7 @@ def runs_command(experiments, models, sort, where, as_json, as_csv):
     final_valid_accuracy, test_accuracy, seconds, date. A run trained on other data than
     MNIST's own training set (Kaggle's train.csv) is marked *: its test figures cannot be trusted.
     """
-    from mnistcnn import runs_table
+    from mnistcnn.reports import runs_table
 
     if as_json and as_csv:
         raise UsageError("choose one of --json and --csv")
@@ -319,7 +319,7 @@ def export_command(model_file, export_format, output, data_source, overwrite):
     run by its own runtime on the test images and must give the .h5's digit for every
     one; the agreement and the largest probability difference are printed."""
     from mnistcnn.export import export_model
-    from mnistcnn.storage import default_model_path
+    from mnistcnn.core import default_model_path
 
     check = export_model(model_file or default_model_path(), export_format, output, data_source, status, overwrite)
     click.echo(check.text())
@@ -340,7 +340,7 @@ def serve_command(model_file, ensemble_file, host, port, experiments, models):
     """A local web page: draw a digit and watch the network read it; browse the sweeps
     and models. Its JSON API (/api/predict, /api/models, /api/sweeps) is described at
     /openapi.json. Ctrl-C stops it."""
-    from mnistcnn import server
+    from mnistcnn.serving import server
 
     server.serve(model_file, ensemble_file or server.default_ensemble_file(model_file), host, port,
                  experiments, models)

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import click
 
-from mnistcnn.config import CHOICES, Config, field_help, field_names
-from mnistcnn.errors import InputError, OverwriteRefused, UsageError
-from mnistcnn.presets import PRESETS, describe, get_preset
+from mnistcnn.core import CHOICES, Config, field_help, field_names
+from mnistcnn.core import InputError, OverwriteRefused, UsageError
+from mnistcnn.core import PRESETS, describe, get_preset
 
 DATA_HELP = (
     "Where MNIST comes from: auto, mnist, sample, or a folder of IDX files / a mnist.npz."
@@ -73,7 +73,7 @@ EXPORTED_SUFFIXES = {".onnx", ".tflite"}
 def model_file_option(verb: str):
     """--model-file; by default models/mnistcnn.h5 here, else the installed checkout's (storage.py)."""
     def resolve(context, parameter, value):
-        from mnistcnn.storage import default_model_path
+        from mnistcnn.core import default_model_path
 
         if value is not None and value.suffix.lower() in EXPORTED_SUFFIXES:
             # A twin is only trusted against the .h5 it was checked with (twins.py).

@@ -7,13 +7,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from mnistcnn import __version__
-from mnistcnn.config import Config
+from mnistcnn.core import Config
 from mnistcnn.data import Dataset
-from mnistcnn.errors import OverwriteRefused, UsageError
-from mnistcnn.records import DataRecord, RunRecord
-from mnistcnn.status import say
-from mnistcnn.runtime import device_description
-from mnistcnn.storage import read_record, save_model, story_describes
+from mnistcnn.core import OverwriteRefused, UsageError
+from mnistcnn.core import DataRecord, RunRecord
+from mnistcnn.core import say
+from mnistcnn.core import device_description
+from mnistcnn.core import read_record, save_model, story_describes
 
 DEFAULT_MODEL_PATH = Path("models") / "mnistcnn.h5"
 
@@ -47,8 +47,8 @@ def train_final_from_source(config: Config, data_source: str | None, output: Pat
     `origins` says where fields came from (`--from-sweeps`), for the story, and
     `sweeps_data` the data fingerprints of the sweeps that chose them."""
     from mnistcnn.data import read_source, split_source
-    from mnistcnn.distribution import is_chief, make_strategy
-    from mnistcnn.model_report import seed_report
+    from mnistcnn.training import is_chief, make_strategy
+    from mnistcnn.reports import seed_report
 
     strategy = make_strategy(strategy_name)
     source = read_source(data_source)
@@ -89,9 +89,9 @@ def train_final(config: Config, dataset: Dataset, output: Path, overwrite: bool 
     Returns:
         The record of the run, as the story beside the model says it.
     """
-    from mnistcnn.distribution import is_chief
-    from mnistcnn.ensemble import combine
-    from mnistcnn.evaluation import evaluate
+    from mnistcnn.training import is_chief
+    from mnistcnn.models import combine
+    from mnistcnn.reports import evaluate
 
     output = Path(output)
     if output.suffix != ".h5":
@@ -136,7 +136,7 @@ def train_final(config: Config, dataset: Dataset, output: Path, overwrite: bool 
 def write_model_logs(output: Path, record: RunRecord, train_images: int) -> None:
     """TensorBoard logs of a saved model's training in `NAME-tensorboard/` beside it, one
     run for each member of an ensemble."""
-    from mnistcnn.tensorboard_logs import write_run_logs
+    from mnistcnn.reports import write_run_logs
 
     folder = output.with_name(f"{output.stem}-tensorboard")
     runs = record.members or (record,)
@@ -150,7 +150,7 @@ def write_model_logs(output: Path, record: RunRecord, train_images: int) -> None
 def _train_one(config: Config, dataset: Dataset, output: Path, strategy) -> tuple:
     """Train one network with a best-weights checkpoint beside `output`; return it and the
     facts of its training (RunRecord's training fields)."""
-    from mnistcnn.distribution import is_multi_worker
+    from mnistcnn.training import is_multi_worker
     from mnistcnn.training import train
 
     checkpoint = output.with_name(f".{output.stem}.checkpoint.weights.h5")
@@ -175,9 +175,9 @@ def _train_one(config: Config, dataset: Dataset, output: Path, strategy) -> tupl
 def _trained_member(config: Config, dataset: Dataset, path: Path, strategy, chief: bool, index: int,
                     count: int) -> tuple:
     """Member `index` of an ensemble: loaded if an interrupted run already finished it, else trained."""
-    from mnistcnn.distribution import is_multi_worker
-    from mnistcnn.evaluation import evaluate
-    from mnistcnn.storage import load_model
+    from mnistcnn.training import is_multi_worker
+    from mnistcnn.reports import evaluate
+    from mnistcnn.core import load_model
 
     finished = read_record(path)
     # Under multi-worker every worker must train every member in step, and only the chief

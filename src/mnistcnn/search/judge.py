@@ -11,8 +11,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from mnistcnn.config import Config
-from mnistcnn.errors import InputError, UsageError
+from mnistcnn.core import Config
+from mnistcnn.core import InputError, UsageError
 
 JUDGED = "judged"  # the race's folder inside the search's
 JUDGE_SEED = 2000  # its repeats' seeds and splits: past any sweep race (6) and replication (1000+)

@@ -14,7 +14,7 @@ import json
 import warnings
 from pathlib import Path
 
-from mnistcnn.files import atomic_write_text
+from mnistcnn.core import atomic_write_text
 
 TOP_QUANTILE = 0.25  # the best quarter: with tens of trials, a tenth (the default) is a handful
 BEST_SHOWN = 5
@@ -68,11 +68,11 @@ def replot_search(folder: Path) -> list[Path]:
 def write_trial_logs(folder: Path) -> list[Path]:
     """Each trial's `tensorboard/` (its curves and an HParams session of its config and
     figures), written once: a finished trial never changes."""
-    from mnistcnn.config import Config
-    from mnistcnn.records import read_sweep_run
-    from mnistcnn.files import read_csv_columns
+    from mnistcnn.core import Config
+    from mnistcnn.core import read_sweep_run
+    from mnistcnn.core import read_csv_columns
     from mnistcnn.sweeps.runs import is_finished
-    from mnistcnn.tensorboard_logs import LOG_FOLDER, write_run_logs
+    from mnistcnn.reports import LOG_FOLDER, write_run_logs
 
     written = []
     for trial in sorted(Path(folder, "trials").glob("*")):

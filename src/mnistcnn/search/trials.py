@@ -14,10 +14,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from mnistcnn.config import Config
-from mnistcnn.errors import OverwriteRefused, UsageError
-from mnistcnn.files import atomic_write_text
-from mnistcnn.presets import get_preset
+from mnistcnn.core import Config
+from mnistcnn.core import OverwriteRefused, UsageError
+from mnistcnn.core import atomic_write_text
+from mnistcnn.core import get_preset
 from mnistcnn.search.report import STUDY_NAME
 from mnistcnn.search.space import search_space
 
@@ -112,9 +112,9 @@ def run_search(plan: SearchPlan, data_source: str | None, output_dir: Path | Non
     import optuna
 
     from mnistcnn.data import read_source
-    from mnistcnn.devices import check_devices
-    from mnistcnn.distribution import make_strategy
-    from mnistcnn.runtime import resolve_precision
+    from mnistcnn.training import check_devices
+    from mnistcnn.training import make_strategy
+    from mnistcnn.core import resolve_precision
     from mnistcnn.search.report import write_search_report, write_trial_logs
     from mnistcnn.sweeps.runner import Splits
     from mnistcnn.sweeps.studies import describe_storage, open_storage
@@ -223,7 +223,7 @@ def _objective(plan, base, folder, storage, study, splits, dataset, hardware, st
 def _pruning_callback(trial):
     """A Keras callback reporting each epoch's validation error to the trial, and ending
     training when the pruner says the trial is hopeless."""
-    from mnistcnn.runtime import import_keras
+    from mnistcnn.core import import_keras
 
     keras = import_keras()
 

@@ -12,8 +12,8 @@ makes its entry), except the few that define the comparison itself (NOT_SWEPT).
 import difflib
 from dataclasses import dataclass, field
 
-from mnistcnn.config import field_help, field_names
-from mnistcnn.errors import UsageError
+from mnistcnn.core import field_help, field_names
+from mnistcnn.core import UsageError
 
 RESERVED_NAMES = ("all", "list")
 # Fields a sweep cannot vary, and why: they are the yardstick every value is measured with.

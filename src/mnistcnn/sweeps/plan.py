@@ -10,9 +10,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from mnistcnn.config import Config, parse_value
-from mnistcnn.errors import UsageError
-from mnistcnn.presets import get_preset
+from mnistcnn.core import Config, parse_value
+from mnistcnn.core import UsageError
+from mnistcnn.core import get_preset
 from mnistcnn.sweeps.race import RaceSettings
 from mnistcnn.sweeps.catalog import NOT_SWEPT, RESERVED_NAMES, Sweep, all_sweeps, catalog_sweeps, get_sweep
 
@@ -147,9 +147,9 @@ def run_planned(plan: SweepPlan, data_source: str | None, settings: RaceSettings
     `output_dir` None is experiments/, or my-experiments/ beside committed sweeps made
     otherwise. With `storage_url`, each sweep's race is shared through that storage."""
     from mnistcnn.data import read_source
-    from mnistcnn.devices import check_devices
-    from mnistcnn.distribution import make_strategy
-    from mnistcnn.runtime import resolve_precision
+    from mnistcnn.training import check_devices
+    from mnistcnn.training import make_strategy
+    from mnistcnn.core import resolve_precision
     from mnistcnn.sweeps.runner import Splits, SweepRuns, check_before_training, run_sweep
 
     strategy = make_strategy(strategy_name)

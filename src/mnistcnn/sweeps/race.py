@@ -10,7 +10,7 @@ it stood. The rule is experiments/RULE.md.
 
 from dataclasses import dataclass
 
-from mnistcnn.errors import UsageError
+from mnistcnn.core import UsageError
 
 MIN_REPEATS = 2
 MAX_REPEATS = 6

@@ -9,8 +9,8 @@ this gives is a candidate to judge on validation, not a result (experiments/RULE
 
 from pathlib import Path
 
-from mnistcnn.config import Config
-from mnistcnn.errors import InputError, UsageError
+from mnistcnn.core import Config
+from mnistcnn.core import InputError, UsageError
 
 # Fields that do not make a recipe different: which images validate it, how it is seeded,
 # the arithmetic it runs in.

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mnistcnn.config import Config
-from mnistcnn.errors import InputError
-from mnistcnn.files import atomic_write_text, write_csv
+from mnistcnn.core import Config
+from mnistcnn.core import InputError
+from mnistcnn.core import atomic_write_text, write_csv
 from mnistcnn.sweeps.paired import TIE_POINTS, compare_all
 from mnistcnn.sweeps.race import RaceSettings, next_round
 from mnistcnn.sweeps.runs import (differences, planned_identity, planned_runs, read_finished, sweep_info,
@@ -107,7 +107,7 @@ def _format(value) -> str:
 
 def write_sweep_report(sweep_dir: Path) -> list[Path]:
     """Write summary.csv, accuracy.png, loss.png, difference.png and README.md from the saved runs."""
-    from mnistcnn import plots
+    from mnistcnn.reports import plots
 
     sweep_dir = Path(sweep_dir)
     results = read_results(sweep_dir)
@@ -170,7 +170,7 @@ def write_tensorboard_logs(results: SweepResults) -> str:
     """Each run's TensorBoard folder, HParams session included (see tensorboard_logs.py).
     A finished run never changes, so a folder already written is left as it is: redrawing
     a sweep leaves its event files, names and all, untouched."""
-    from mnistcnn.tensorboard_logs import LOG_FOLDER, write_run_logs
+    from mnistcnn.reports import LOG_FOLDER, write_run_logs
 
     written = 0
     for finished in results.runs.values():

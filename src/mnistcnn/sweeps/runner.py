@@ -17,12 +17,12 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from mnistcnn.config import Config
-from mnistcnn.errors import UsageError
-from mnistcnn.files import atomic_write_text
+from mnistcnn.core import Config
+from mnistcnn.core import UsageError
+from mnistcnn.core import atomic_write_text
 from mnistcnn.sweeps.race import RaceSettings, in_shard, next_round
-from mnistcnn.records import RunRecord, read_sweep_run
-from mnistcnn.status import say
+from mnistcnn.core import RunRecord, read_sweep_run
+from mnistcnn.core import say
 from mnistcnn.sweeps.runs import (Run, differences, identity, is_finished, plan_run, read_finished,
                                  refuse_conflicts, split_fingerprint, trained_seconds,
                                  write_predictions)
@@ -93,7 +93,7 @@ def check_before_training(runs: SweepRuns, settings: RaceSettings, force: bool) 
     the architecture lacks, a value whose network does not fit 28x28, finished runs with other
     settings. `mnistcnn sweep all` checks every sweep so, before training any."""
     from mnistcnn.models import build_model
-    from mnistcnn.runtime import import_keras
+    from mnistcnn.core import import_keras
 
     check_architecture_uses(runs.sweep, runs.base.architecture)
     for value in runs.values:
@@ -174,8 +174,8 @@ def execute_run(run: Run, dataset, wanted: dict, say_epoch, hardware: dict, stra
                 callbacks: tuple = ()) -> RunRecord:
     """Train one run into its folder: validation predictions and both splits' figures from
     the weights the run keeps. `callbacks`: more Keras callbacks (the search's pruning)."""
-    from mnistcnn.evaluation import evaluate
-    from mnistcnn.runtime import import_keras
+    from mnistcnn.reports import evaluate
+    from mnistcnn.core import import_keras
     from mnistcnn.training import train
 
     keras = import_keras()

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from mnistcnn.config import Config
-from mnistcnn.errors import InputError, OverwriteRefused, UsageError
-from mnistcnn.files import atomic_path, read_csv_columns
+from mnistcnn.core import Config
+from mnistcnn.core import InputError, OverwriteRefused, UsageError
+from mnistcnn.core import atomic_path, read_csv_columns
 from mnistcnn.sweeps.paired import RepeatOutcome
-from mnistcnn.records import RunRecord, read_sweep_run
+from mnistcnn.core import RunRecord, read_sweep_run
 
 # What a sweep run means. 2: validation and test measured on the same (kept) weights, the
 # prediction of every validation image saved, the split drawn with the run's own seed.

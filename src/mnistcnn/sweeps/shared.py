@@ -30,7 +30,7 @@ import socket
 import time
 from pathlib import Path
 
-from mnistcnn.status import say
+from mnistcnn.core import say
 from mnistcnn.sweeps.race import RaceSettings, next_round
 from mnistcnn.sweeps.runs import PREDICTIONS, Run, is_finished
 from mnistcnn.sweeps.studies import GRACE_SECONDS, HEARTBEAT_SECONDS, fail_stale, heartbeat
@@ -199,7 +199,7 @@ def _copy_finished(runs, board: Board, most: int) -> None:
 
 def _train_claimed(run: Run, trial_id, board: Board, train) -> bool:
     """Train a claimed run in a folder of its own, publish it, then move it into place."""
-    from mnistcnn.records import read_sweep_run
+    from mnistcnn.core import read_sweep_run
 
     mine = Run(run.value, run.repeat, run.config, run.folder.with_name(f"{run.folder.name}{CLAIM}{trial_id}"))
     say(f"claimed {run_key(run)} (trial {trial_id})")

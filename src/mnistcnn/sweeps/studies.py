@@ -18,7 +18,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from mnistcnn.errors import UsageError
+from mnistcnn.core import UsageError
 
 EMBEDDED_NAME = "study.journal"
 JOURNAL_PREFIX = "journal:"
