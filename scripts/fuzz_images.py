@@ -2,7 +2,7 @@
 
 Draws --examples image files of every mode, size, format and damage (tests/image_fuzzing.py)
 and checks each is prepared to 28x28 in [0, 1] or refused with the project's own one-line
-error. Writes benchmarks/fuzz.json (examples tried, seed, failures); the README's Bad input
+error. Writes benchmarks/fuzz.json (examples tried, seed, failures); docs/bad-input.md's
 section quotes it. About 2 minutes for 2,000 examples here.
 
     python scripts/fuzz_images.py --examples 10000 --seed 2

@@ -1,4 +1,4 @@
-"""The picture of README's `predict` section: generated photos and what the network is shown.
+"""The picture of the `predict` section (docs/commands.md): generated photos and what the network is shown.
 
     python scripts/photo_gallery.py --compare-with 12a88ca
 

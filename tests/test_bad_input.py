@@ -1,4 +1,4 @@
-"""Every row of the README's "Bad input" table: one line, the right exit code, nothing written.
+"""Every row of the "Bad input" table (docs/bad-input.md): one line, the right exit code, nothing written.
 
 Each case builds what it needs in a fresh folder, runs the command there and checks
 that the folder holds exactly what it held before.
@@ -211,25 +211,23 @@ def test_bad_input(case, tmp_path, monkeypatch):
     assert len(error_lines) == 1 and message in error_lines[0], result.output
     assert "Traceback" not in result.output
     assert snapshot(work) == before  # nothing written, nothing overwritten
-    # The README's row quotes the whole message, as printed (paths relative to the folder).
+    # The table's row quotes the whole message, as printed (paths relative to the folder).
     printed = error_lines[0].removeprefix("Error: ").replace(f"{work}/", "")
-    assert README_MESSAGES[case] == printed
+    assert TABLE_MESSAGES[case] == printed
 
 
-def readme_messages() -> dict:
-    """{case: the message its row of the README's Bad input table quotes}."""
-    readme = (PROJECT_ROOT / "README.md").read_text()
-    table = readme.split("## Bad input", 1)[1].split("\n## ", 1)[0]
+def table_messages() -> dict:
+    """{case: the message its row of the Bad input table quotes}."""
+    table = (PROJECT_ROOT / "docs" / "bad-input.md").read_text()
     return {case: message.replace("\\|", "|") for case, message in
             re.findall(r"^\| ([a-z]+: [^|]+?) \| `[^`]*` \| \d \| (.*) \|$", table, flags=re.M)}
 
 
-README_MESSAGES = readme_messages()
+TABLE_MESSAGES = table_messages()
 
 
-def test_the_readme_table_lists_every_case():
-    readme = (PROJECT_ROOT / "README.md").read_text()
-    table = readme.split("## Bad input", 1)[1].split("\n## ", 1)[0]
+def test_the_table_lists_every_case():
+    table = (PROJECT_ROOT / "docs" / "bad-input.md").read_text()
     rows = re.findall(r"^\| ([a-z]+: [^|]+?) \|", table, flags=re.M)
     assert sorted(rows) == sorted(CASES)
     assert len(rows) >= 25

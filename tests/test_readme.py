@@ -1,4 +1,5 @@
-"""The README's promises that can be checked without training."""
+"""The README's promises, and those of the docs pages behind it, that can be checked without
+training."""
 
 import re
 import shlex
@@ -7,6 +8,7 @@ import shutil
 from conftest import PROJECT_ROOT, run_cli
 
 README = (PROJECT_ROOT / "README.md").read_text()
+COMMANDS_PAGE = (PROJECT_ROOT / "docs" / "commands.md").read_text()
 
 
 def quick_start_commands() -> list[str]:
@@ -42,8 +44,8 @@ def test_sweep_readings_quote_the_committed_summaries():
     # error rate, and each other value's interval (worse by X [lo, hi]) or tie bound (±D).
     import csv
 
-    readings = {re.match(r"\| \[(\w+)\]", line).group(1): line for line in README.splitlines()
-                if re.match(r"\| \[\w+\]\(experiments/", line)}
+    readings = {re.match(r"\| (\w+) \(", line).group(1): line for line in COMMANDS_PAGE.splitlines()
+                if re.match(r"\| \w+ \(`experiments/", line)}
     committed = sorted(path.parent.name for path in (PROJECT_ROOT / "experiments").glob("*/summary.csv"))
     assert committed and sorted(readings) == committed
     for sweep, reading in readings.items():
@@ -59,14 +61,15 @@ def test_sweep_readings_quote_the_committed_summaries():
 
 def section_commands(heading: str) -> list[str]:
     """The `mnistcnn ...` lines of the bash blocks under `heading`, comments dropped."""
-    section = README.split(heading, 1)[1].split("\n### ", 1)[0]
+    section = COMMANDS_PAGE.split(heading, 1)[1].split("\n## ", 1)[0]
     lines = [line.split("  #")[0].strip() for block in re.findall(r"```bash\n(.*?)\n```", section, flags=re.S)
              for line in block.splitlines()]
     return [line for line in lines if line.startswith("mnistcnn ")]
 
 
 def test_no_path_leads_out_of_the_repository():
-    assert "../" not in README
+    for page in [PROJECT_ROOT / "README.md", *(PROJECT_ROOT / "docs").glob("*.md")]:
+        assert "../" not in page.read_text(), page
 
 
 def test_the_predict_examples_run_as_written(tmp_path, monkeypatch):
@@ -76,7 +79,7 @@ def test_the_predict_examples_run_as_written(tmp_path, monkeypatch):
     for name in ("mnistcnn.h5", "mnistcnn.json"):
         shutil.copy(PROJECT_ROOT / "models" / name, tmp_path / "models")
     monkeypatch.chdir(tmp_path)
-    commands = [command for command in section_commands("### `mnistcnn predict") if "--kaggle-csv" not in command]
+    commands = [command for command in section_commands("## `mnistcnn predict") if "--kaggle-csv" not in command]
     assert len(commands) == 3
     results = [run_cli(*shlex.split(command)[1:]) for command in commands]
     for command, result in zip(commands, results):
