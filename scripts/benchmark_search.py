@@ -2,7 +2,7 @@
 
     python scripts/benchmark_search.py
 
-Trains nothing (a second or two): opens experiments/search/joint/study.journal, the
+Trains nothing (a second or two here): opens experiments/search/joint/study.journal, the
 Optuna study `mnistcnn search joint --budget 45` wrote, and counts its trials by state,
 the wall time from the first trial's start to the last one's end, and the training
 minutes of completed and pruned trials. Writes the search table in BENCHMARKS.md.

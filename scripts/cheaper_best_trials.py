@@ -7,6 +7,7 @@ ones in models/trials/writers/ (the same seeds and writer-disjoint splits), pool
 recipe's validation errors, and writes models/trials/CANDIDATE/RESULT.md: every member,
 the decision, and whether the candidate kept within a quarter of `strided`'s CPU-minutes.
 Only validation figures are read; the stories' test figures are never printed.
+Instant: it reads six stories. The runs themselves are `bash scripts/cheaper_best_trials.sh`.
 """
 
 import sys
@@ -67,4 +68,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    from script_help import answer_help  # a script run from scripts/ has it on its path
+
+    answer_help(__doc__)
     main()

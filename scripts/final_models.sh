@@ -6,8 +6,10 @@
 # regenerated, and both models' ONNX twins exported (predict, serve and evaluate run
 # them). Rerun after an interruption: finished members are reused and the member in
 # training resumes after its last finished epoch.
+# About 3.5 hours here (the ensemble's three members trained 197 minutes; models/RESULTS.md).
 # Usage: MNISTCNN_DATA=../shared/data/mnist bash scripts/final_models.sh
 set -euo pipefail
+case "${1:-}" in -h|--help) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 if ! grep -q "^Decision: " models/trials/writers/RESULT.md; then
     echo "models/trials/writers/RESULT.md has no decision yet; finish bash scripts/writer_trials.sh first" >&2

@@ -7,6 +7,7 @@ per digit, chosen at random with a fixed seed, in Keras's mnist.npz layout, plus
 `index_train` and `index_test`: each image's index in the original files, so the
 sample's writers are known (writers.py).
 MNIST: Yann LeCun, Corinna Cortes and Christopher J.C. Burges, CC BY-SA 3.0.
+Seconds here: it reads the four IDX files once.
 """
 
 import sys
@@ -48,6 +49,9 @@ def main(mnist_folder: str) -> None:
 
 
 if __name__ == "__main__":
+    from script_help import answer_help  # a script run from scripts/ has it on its path
+
+    answer_help(__doc__)
     if len(sys.argv) != 2:
         sys.exit("usage: python scripts/make_sample.py MNIST_FOLDER")
     main(sys.argv[1])

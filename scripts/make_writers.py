@@ -8,6 +8,7 @@ MNIST's training images and labels (so `data.py` recognises them wherever they c
 from), and copies QMNIST's licence beside it. It refuses to write if QMNIST's digit
 class disagrees with a single MNIST label.
 QMNIST: Chhavi Yadav and Leon Bottou, "Cold Case: The Lost MNIST Digits" (2019), BSD licence.
+Seconds here: it reads QMNIST's labels and MNIST's training files once.
 """
 
 import gzip
@@ -59,6 +60,9 @@ def main(qmnist_folder: str, mnist_folder: str) -> None:
 
 
 if __name__ == "__main__":
+    from script_help import answer_help  # a script run from scripts/ has it on its path
+
+    answer_help(__doc__)
     if len(sys.argv) != 3:
         sys.exit("usage: python scripts/make_writers.py QMNIST_FOLDER MNIST_FOLDER")
     main(*sys.argv[1:])

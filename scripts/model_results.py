@@ -10,6 +10,7 @@ recipe's mean member validation accuracy over all its runs (what a recipe is cho
 by). Writes the two tables between the `<!-- runs -->` and `<!-- trials -->` markers
 of models/RESULTS.md, so the figures there are never typed by hand. Models of your own
 saved under models/ stay out of it: only the models named here are covered.
+Instant: it reads the stories.
 """
 
 import json
@@ -133,4 +134,7 @@ def main():
 
 
 if __name__ == "__main__":
+    from script_help import answer_help  # a script run from scripts/ has it on its path
+
+    answer_help(__doc__)
     main()

@@ -11,6 +11,7 @@ stopped. No training: it reads experiments/*/.
 `--since DATE` adds, for the runs trained (not copied) from DATE on, sweeps and replications
 alike, how many there are, the wall time from the first one's start to the last one's end,
 and their mean training seconds (issue 36's runs: BENCHMARKS.md's "Two lanes" reading).
+Instant: it reads the runs' records.
 """
 
 import argparse

@@ -8,6 +8,7 @@ saw), and writes models/trials/writers/RESULT.md: every member, each recipe's po
 errors, and the decision, or what is still missing. Only validation figures are read:
 train-final measures the test split too and its stories keep it, but the rule decides
 without it, and this script never prints it.
+Instant: it reads six stories. The runs themselves are `bash scripts/writer_trials.sh`.
 """
 
 import json
@@ -107,4 +108,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    from script_help import answer_help  # a script run from scripts/ has it on its path
+
+    answer_help(__doc__)
     main()

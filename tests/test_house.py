@@ -2,6 +2,7 @@
 (counting the imports made inside functions, which a cycle hides in as easily)."""
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,32 @@ def test_the_layers_hold():
     linter = Path(sys.executable).with_name("lint-imports")
     result = subprocess.run([str(linter), "--no-cache"], cwd=PROJECT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+
+
+HELPERS = {"markdown_blocks.py", "wall_clock.py", "script_help.py"}  # imported by scripts, never run
+# A sentence saying how long the script takes on these machines: "About 5 minutes here.",
+# "Seconds here: ...", "Instant: it reads ...".
+HOW_LONG = r"\b(seconds?|minutes?|hours?)\b[^.]*\bhere\b|\bInstant:"
+
+
+def test_every_script_answers_help_with_what_it_makes_and_how_long_it_takes():
+    scripts = PROJECT / "scripts"
+    for path in sorted(scripts.glob("*.py")):
+        if path.name in HELPERS:
+            continue
+        text = path.read_text()
+        assert "description=__doc__" in text or "answer_help(__doc__)" in text, f"{path.name}: no --help"
+        doc = ast.get_docstring(ast.parse(text)) or ""
+        assert re.search(HOW_LONG, doc, flags=re.I | re.S), f"{path.name}: how long does it take here?"
+    for path in sorted(scripts.glob("*.sh")):
+        text = path.read_text()
+        assert "--help" in text and re.search(r"\b(minutes|hours?)\b", text), f"{path.name}: no --help or time"
+
+
+def test_a_script_prints_its_help():
+    result = subprocess.run([sys.executable, str(PROJECT / "scripts" / "writer_trials.py"), "--help"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0 and "Instant: it reads six stories" in result.stdout
+    shell = subprocess.run(["bash", str(PROJECT / "scripts" / "final_models.sh"), "--help"], capture_output=True,
+                           text=True)
+    assert shell.returncode == 0 and "About 3.5 hours here" in shell.stdout
