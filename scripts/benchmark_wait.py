@@ -39,11 +39,11 @@ ONE_IMAGE = ROOT / "examples" / "digits" / "digit-0.png"
 # committed members.
 MEMBER_STORIES = {
     "`best` (`strided`), writer trial on 48,000 images":
-        ("models/trials/writers/strided-seed-*.json", "bash scripts/writer_trials.sh"),
+        ("models/trials/writers/strided-seed-*.json", "bash models/trials/writers/writer_trials.sh"),
     "issue 28's candidate `quarter` (it lost; `best` is still `strided`), writer trial on 48,000 images":
-        ("models/trials/quarter/quarter-seed-*.json", "bash scripts/cheaper_best_trials.sh quarter"),
+        ("models/trials/quarter/quarter-seed-*.json", "bash models/trials/cheaper_best_trials.sh quarter"),
     "issue 28's candidate `half` (it lost too), writer trial on 48,000 images":
-        ("models/trials/half/half-seed-*.json", "bash scripts/cheaper_best_trials.sh half"),
+        ("models/trials/half/half-seed-*.json", "bash models/trials/cheaper_best_trials.sh half"),
     "committed ensemble member on 60,000 images":
         ("models/mnistcnn-ensemble.json", "bash scripts/final_models.sh"),
 }

@@ -12,7 +12,7 @@ set -euo pipefail
 case "${1:-}" in -h|--help) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 if ! grep -q "^Decision: " models/trials/writers/RESULT.md; then
-    echo "models/trials/writers/RESULT.md has no decision yet; finish bash scripts/writer_trials.sh first" >&2
+    echo "models/trials/writers/RESULT.md has no decision yet; finish bash models/trials/writers/writer_trials.sh first" >&2
     exit 1
 fi
 # float32, as every trial member trained (RULE.md, second addendum).

@@ -7,6 +7,9 @@ import pytest
 from conftest import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
+# The trials' scripts live beside their rules and results.
+sys.path.insert(0, str(PROJECT_ROOT / "models" / "trials"))
+sys.path.insert(0, str(PROJECT_ROOT / "models" / "trials" / "writers"))
 import benchmark  # noqa: E402
 import markdown_blocks  # noqa: E402
 import model_results  # noqa: E402

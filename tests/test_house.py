@@ -93,20 +93,22 @@ HOW_LONG = r"\b(seconds?|minutes?|hours?)\b[^.]*\bhere\b|\bInstant:"
 
 def test_every_script_answers_help_with_what_it_makes_and_how_long_it_takes():
     scripts = PROJECT / "scripts"
-    for path in sorted(scripts.glob("*.py")):
+    trials = [*(PROJECT / "models").rglob("*.py"), *(PROJECT / "models").rglob("*.sh")]  # beside their rules
+    for path in sorted([*scripts.glob("*.py"), *(path for path in trials if path.suffix == ".py")]):
         if path.name in HELPERS:
             continue
         text = path.read_text()
         assert "description=__doc__" in text or "answer_help(__doc__)" in text, f"{path.name}: no --help"
         doc = ast.get_docstring(ast.parse(text)) or ""
         assert re.search(HOW_LONG, doc, flags=re.I | re.S), f"{path.name}: how long does it take here?"
-    for path in sorted(scripts.glob("*.sh")):
+    for path in sorted([*scripts.glob("*.sh"), *(path for path in trials if path.suffix == ".sh")]):
         text = path.read_text()
         assert "--help" in text and re.search(r"\b(minutes|hours?)\b", text), f"{path.name}: no --help or time"
 
 
 def test_a_script_prints_its_help():
-    result = subprocess.run([sys.executable, str(PROJECT / "scripts" / "writer_trials.py"), "--help"],
+    result = subprocess.run([sys.executable, str(PROJECT / "models" / "trials" / "writers" / "writer_trials.py"),
+                             "--help"],
                             capture_output=True, text=True)
     assert result.returncode == 0 and "Instant: it reads six stories" in result.stdout
     shell = subprocess.run(["bash", str(PROJECT / "scripts" / "final_models.sh"), "--help"], capture_output=True,

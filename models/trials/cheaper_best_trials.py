@@ -1,25 +1,26 @@
 """Apply the rule of a cheaper-`best` candidate (models/trials/CANDIDATE/RULE.md) against `strided`.
 
-    python scripts/cheaper_best_trials.py quarter|half
+    python models/trials/cheaper_best_trials.py quarter|half
 
 Reads the candidate's three stories in models/trials/CANDIDATE/ and the three `strided`
 ones in models/trials/writers/ (the same seeds and writer-disjoint splits), pools each
 recipe's validation errors, and writes models/trials/CANDIDATE/RESULT.md: every member,
 the decision, and whether the candidate kept within a quarter of `strided`'s CPU-minutes.
 Only validation figures are read; the stories' test figures are never printed.
-Instant: it reads six stories. The runs themselves are `bash scripts/cheaper_best_trials.sh`.
+Instant: it reads six stories. The runs themselves are `bash models/trials/cheaper_best_trials.sh`.
 """
 
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "models" / "trials" / "writers"))  # the rule these candidates share
 from writer_trials import decide, pooled_members  # noqa: E402
 
 TRIALS = ROOT / "models" / "trials"
-CANDIDATES = ("quarter", "half")  # scripts/cheaper_best_trials.sh trains them
+CANDIDATES = ("quarter", "half")  # models/trials/cheaper_best_trials.sh trains them
 TARGET_SHARE = 0.25
 
 
@@ -29,7 +30,7 @@ def result(candidate: str) -> str:
                candidate: TRIALS / candidate / (candidate + "-seed-{seed}.json")}
     lines = [f"# `{candidate}` against `strided` on unseen writers: the result",
              "",
-             f"Written by `python scripts/cheaper_best_trials.py {candidate}` from the stories of the runs in "
+             f"Written by `python models/trials/cheaper_best_trials.py {candidate}` from the stories of the runs in "
              "[RULE.md](RULE.md), by its rule. Validation figures only.",
              "",
              "| recipe | seed | valid writers | valid images | valid errors | valid accuracy | minutes |",
@@ -43,7 +44,7 @@ def result(candidate: str) -> str:
     lines.append("")
     if missing:
         lines.append(f"Not decided yet: {len(missing)} runs still to train ({', '.join(missing)}); "
-                     f"`bash scripts/cheaper_best_trials.sh {candidate}` trains only those.")
+                     f"`bash models/trials/cheaper_best_trials.sh {candidate}` trains only those.")
     else:
         # The stories say where each recipe trained (the two sets of trials ran in different sessions).
         where = "; ".join(f"{recipe}'s on {' and '.join(sorted(machines[recipe]))}" for recipe in errors)
@@ -68,7 +69,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    from script_help import answer_help  # a script run from scripts/ has it on its path
+    from script_help import answer_help
 
     answer_help(__doc__)
     main()

@@ -1,6 +1,6 @@
 """Apply the rule of models/trials/writers/RULE.md to the stories its runs saved.
 
-    python scripts/writer_trials.py
+    python models/trials/writers/writer_trials.py
 
 Reads models/trials/writers/{deep,strided}-seed-{11,12,13}.json, counts each member's
 validation errors (valid images x (1 - valid accuracy), on writers its training never
@@ -8,7 +8,7 @@ saw), and writes models/trials/writers/RESULT.md: every member, each recipe's po
 errors, and the decision, or what is still missing. Only validation figures are read:
 train-final measures the test split too and its stories keep it, but the rule decides
 without it, and this script never prints it.
-Instant: it reads six stories. The runs themselves are `bash scripts/writer_trials.sh`.
+Instant: it reads six stories. The runs themselves are `bash models/trials/writers/writer_trials.sh`.
 """
 
 import json
@@ -16,8 +16,9 @@ import math
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "scripts"))
 from mnistcnn.core import RunRecord  # noqa: E402
 
 FOLDER = ROOT / "models" / "trials" / "writers"
@@ -85,7 +86,7 @@ def decide(errors: dict, minutes: dict = TIE_BREAK_MINUTES,
 def main() -> None:
     lines = ["# deep or strided on unseen writers: the result",
              "",
-             "Written by `python scripts/writer_trials.py` from the stories of the runs in "
+             "Written by `python models/trials/writers/writer_trials.py` from the stories of the runs in "
              "[RULE.md](RULE.md), by its rule. Validation figures only.",
              "",
              "| recipe | seed | valid writers | valid images | valid errors | valid accuracy | minutes |",
@@ -99,7 +100,7 @@ def main() -> None:
     lines.append("")
     if missing:
         lines.append(f"Not decided yet: {len(missing)} of {len(RECIPES) * len(SEEDS)} runs still to train "
-                     f"({', '.join(missing)}); `bash scripts/writer_trials.sh` trains only those.")
+                     f"({', '.join(missing)}); `bash models/trials/writers/writer_trials.sh` trains only those.")
     else:
         lines.append("Decision: " + decide(errors) + ".")
     text = "\n".join(lines) + "\n"
@@ -108,7 +109,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    from script_help import answer_help  # a script run from scripts/ has it on its path
+    from script_help import answer_help
 
     answer_help(__doc__)
     main()

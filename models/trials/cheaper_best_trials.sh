@@ -4,10 +4,10 @@
 # Each is skipped if its story exists, so a rerun after an interruption trains only what
 # is missing; the member in training resumes after its last finished epoch.
 # Took 66 minutes of training here for quarter's three members, 34 for half's (their stories).
-# Usage: MNISTCNN_DATA=../shared/data/mnist bash scripts/cheaper_best_trials.sh quarter|half
+# Usage: MNISTCNN_DATA=../shared/data/mnist bash models/trials/cheaper_best_trials.sh quarter|half
 set -euo pipefail
 case "${1:-}" in -h|--help) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;; esac
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 candidate=${1:?name a candidate: quarter or half}
 # Each candidate's changes to `--preset best`, as its RULE.md fixed them.
 case $candidate in
