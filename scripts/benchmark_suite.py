@@ -36,6 +36,7 @@ def one_run(index: int) -> dict:
     finished = subprocess.run([str(clone / ".ci" / "run")], cwd=clone, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     output = finished.stdout + finished.stderr
+    (ROOT.parent / f"suite-clone-{index}.log").write_text(output)  # beside the clone, for a failure's story
     summary = re.findall(r"=+ (.*?) in ([\d.]+)s", output)
     slowest = re.findall(r"^([\d.]+)s (call|setup|teardown)\s+(\S+)$", output, flags=re.M)
     commit = subprocess.run(["git", "-C", str(clone), "rev-parse", "--short", "HEAD"], capture_output=True,
@@ -43,6 +44,7 @@ def one_run(index: int) -> dict:
     shutil.rmtree(clone, ignore_errors=True)
     return {"seconds": round(seconds, 1), "exit_code": finished.returncode, "commit": commit,
             "pytest": summary[-1][0] if summary else "no summary", "pytest_seconds": float(summary[-1][1]) if summary else None,
+            "failed": re.findall(r"^_{3,} (test\S+) _{3,}$", output, flags=re.M),
             "slowest": [{"seconds": float(took), "test": name} for took, _, name in slowest[:10]]}
 
 
@@ -66,7 +68,8 @@ def main() -> None:
     runs = []
     for index in range(arguments.runs):
         runs.append(one_run(index))
-        print(json.dumps({key: runs[-1][key] for key in ("seconds", "exit_code", "pytest")}), file=sys.stderr)
+        shown = {key: runs[-1][key] for key in ("seconds", "exit_code", "pytest", "failed")}
+        print(json.dumps(shown), file=sys.stderr)
     record = {"runs": runs, "cpu": cpu_model(), "command": COMMAND,
               "made": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     OUTPUT.write_text(json.dumps(record, indent=2) + "\n")
