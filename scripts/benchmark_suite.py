@@ -43,7 +43,8 @@ def one_run(index: int) -> dict:
                             text=True).stdout.strip()
     shutil.rmtree(clone, ignore_errors=True)
     return {"seconds": round(seconds, 1), "exit_code": finished.returncode, "commit": commit,
-            "pytest": summary[-1][0] if summary else "no summary", "pytest_seconds": float(summary[-1][1]) if summary else None,
+            "pytest": summary[-1][0] if summary else "no summary",
+            "pytest_seconds": float(summary[-1][1]) if summary else None,
             "failed": re.findall(r"^_{3,} (test\S+) _{3,}$", output, flags=re.M),
             "slowest": [{"seconds": float(took), "test": name} for took, _, name in slowest[:10]]}
 
