@@ -140,7 +140,9 @@ def test_repeats_share_their_split_across_values_and_not_across_repeats():
 
 def test_the_defaults_run_is_trained_once_and_shared(tmp_path, monkeypatch):
     trainings = count_trainings(monkeypatch)
-    common = ("--epochs", 1, "--repeats", 1, "--data", "sample", "--output-dir", tmp_path)
+    # Plumbing, not learning: a network of a few filters.
+    common = ("--epochs", 1, "--repeats", 1, "--filters", 4, "--dense-units", 16, "--data", "sample",
+              "--output-dir", tmp_path)
     assert run("sweep", "pooling", "--values", "max,none", *common).exit_code == 0
     result = run("sweep", "kernel_size", "--values", "3,5", *common)
     assert result.exit_code == 0, result.output
@@ -196,7 +198,8 @@ def count_trainings(monkeypatch) -> list:
 
 def test_finished_runs_with_other_settings_are_kept_unless_forced(tmp_path, monkeypatch):
     trainings = count_trainings(monkeypatch)
-    arguments = ("sweep", "dropout", "--values", "0.5", "--repeats", 1, "--data", "sample", "--output-dir", tmp_path)
+    arguments = ("sweep", "dropout", "--values", "0.5", "--repeats", 1, "--filters", 4, "--dense-units", 16,
+                 "--data", "sample", "--output-dir", tmp_path)
     assert run(*arguments, "--epochs", 1).exit_code == 0
     metrics = tmp_path / "dropout" / "0.5" / "seed-0" / "metrics.json"
     before = metrics.read_text()
