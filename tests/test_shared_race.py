@@ -137,3 +137,33 @@ def test_storage_urls_are_accepted(url):
 def test_a_malformed_storage_url_is_refused_with_examples(url):
     with pytest.raises(UsageError, match="postgresql://user@host/db, sqlite:///studies.db, or journal:"):
         check_storage_url(url)
+
+
+@pytest.mark.parametrize("lost, retried", [
+    ("IntegrityError", True),  # a row another worker inserted first
+    ('ProgrammingError: relation "alembic_version" already exists', True),  # PostgreSQL's DuplicateTable
+    ("ProgrammingError: permission denied for schema public", False),  # a real fault: said at once
+])
+def test_workers_opening_an_empty_database_together_retry_only_the_lost_race(monkeypatch, lost, retried):
+    import optuna
+    from sqlalchemy.exc import IntegrityError, ProgrammingError
+
+    from mnistcnn.sweeps import studies
+
+    kind = IntegrityError if lost.startswith("IntegrityError") else ProgrammingError
+    attempts = []
+
+    def storage(url):
+        attempts.append(url)
+        if len(attempts) == 1:
+            raise kind("CREATE TABLE", {}, Exception(lost))
+        return "opened"
+
+    monkeypatch.setattr(optuna.storages, "RDBStorage", storage)
+    monkeypatch.setattr(studies.time, "sleep", lambda seconds: None)
+    if retried:
+        assert studies._open_database("postgresql://host/db") == "opened" and len(attempts) == 2
+    else:
+        with pytest.raises(ProgrammingError):
+            studies._open_database("postgresql://host/db")
+        assert len(attempts) == 1

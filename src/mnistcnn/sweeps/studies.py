@@ -67,16 +67,18 @@ def open_storage(url: str | None, folder: Path):
 
 def _open_database(url: str, attempts: int = 5):
     """Optuna's RDBStorage; workers started together on an empty database all create its
-    tables, and all but one lose that race with an IntegrityError: they try again, and find
-    the tables there."""
+    tables, and all but one lose that race, with an IntegrityError (a row) or a
+    ProgrammingError saying a table already exists (PostgreSQL's DuplicateTable): they try
+    again, and find the tables there. Any other error is raised at once."""
     import optuna
-    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.exc import IntegrityError, ProgrammingError
 
     for attempt in range(attempts):
         try:
             return optuna.storages.RDBStorage(url)
-        except IntegrityError:
-            if attempt == attempts - 1:
+        except (IntegrityError, ProgrammingError) as error:
+            lost_the_race = isinstance(error, IntegrityError) or "already exists" in str(error)
+            if not lost_the_race or attempt == attempts - 1:
                 raise
             time.sleep(0.5 * (attempt + 1))
 
