@@ -9,7 +9,8 @@ test accuracy first reaches 0.990 and 0.995, training images per second, and
 inference images per second on the test set. Then, as a user sees them, the wall
 time of `mnistcnn --help` and of `mnistcnn evaluate` on the committed model.
 Writes benchmarks/results.json and the race table in BENCHMARKS.md.
-About 20 minutes here with --repeats 3: a repeat of the Keras example's 15 epochs takes about 4.5 minutes.
+Not timed as a whole; by BENCHMARKS.md's 2,993 training images/s, a repeat of the Keras
+example's 15 epochs is about 4.5 minutes of training here, plus its per-epoch test passes.
 """
 
 import argparse

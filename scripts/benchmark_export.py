@@ -9,7 +9,7 @@ of 500: test accuracy, agreement with the .h5, and images per second (the better
 passes, so a runtime's first-call setup is not counted). The .h5 itself (Keras
 `predict`, batch 500) is the first row. Writes benchmarks/export.json and the export
 table in BENCHMARKS.md.
-A few minutes here: two models exported to three formats, each run on the 10,000 test images; nothing is trained.
+Not timed here: two models exported to three formats, each run on the 10,000 test images; nothing is trained.
 """
 
 import json

@@ -7,7 +7,7 @@ unless the row says otherwise) for one full epoch over the 54,000 training image
 after a short warm-up (which pays tracing and compilation), in `--repeats` rounds
 over all levers, and reports the median training images per second. Writes benchmarks/levers.json
 and the levers table in BENCHMARKS.md.
-Several minutes here: a few epochs under each lever.
+Not timed here: a few epochs under each lever.
 """
 
 import argparse

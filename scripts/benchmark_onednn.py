@@ -8,7 +8,7 @@ its recipe compiles it, on a slice of the training images after a warm-up that p
 tracing, and prints training images per second. The settings alternate (off, on, off,
 on, ...) so both see the same drift of a shared machine. Writes benchmarks/onednn.json
 and the oneDNN table in BENCHMARKS.md.
-Several minutes here: each network trained briefly in fresh processes, oneDNN off and on.
+Not timed here: each network trained briefly in fresh processes, oneDNN off and on.
 """
 
 import argparse

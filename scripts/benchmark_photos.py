@@ -11,7 +11,7 @@ generated photos (tests/photo_fixtures.py, every scene x --digits MNIST sample d
 whose preparation matches their clean scan's (correlation >= SAME_DIGIT there); and the
 median time to prepare a 12-megapixel phone photo and a 280x280 draw-page drawing. Writes benchmarks/photos.json and the photos table in
 BENCHMARKS.md.
-A few minutes here: it trains nothing, but prepares hundreds of photos and runs both models on them.
+Not timed here: it trains nothing, but prepares hundreds of photos and runs both models on them.
 """
 
 import argparse

@@ -8,7 +8,7 @@ PNG, multipart) over one kept-alive connection, after 20 warm-up requests. Repor
 median and 90th percentile of the round trip per model, and the machine's load average
 while it ran (another job on the cores slows every figure). Writes
 benchmarks/serve.json and the serve table in BENCHMARKS.md.
-A few minutes here: it starts `mnistcnn serve` and times many round trips; it trains nothing.
+Not timed here: it starts `mnistcnn serve` and times many round trips; it trains nothing.
 """
 
 import argparse

@@ -4,8 +4,8 @@
 
 Clones the repository's HEAD beside it (so `../shared/data/mnist` is found as CI finds
 it), runs `.ci/run` (a new virtual environment, the install and the README's test
-command) and times it from start to exit, `--runs` times one after another. About 8
-minutes a run here. Writes benchmarks/suite.json and the suite table in BENCHMARKS.md.
+command) and times it from start to exit, `--runs` times one after another. 9.5 to 9.8
+minutes a run here (benchmarks/suite.json). Writes benchmarks/suite.json and the suite table in BENCHMARKS.md.
 """
 
 import argparse

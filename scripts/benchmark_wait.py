@@ -9,7 +9,7 @@ other two rows are read from committed files, not rerun: a `best` member's CPU-m
 from the trial and final stories, and the time to 0.990 from scripts/benchmark.py's
 benchmarks/results.json (the race takes minutes, and has its own table). Writes
 benchmarks/wait.json and the wait table in BENCHMARKS.md.
-A few minutes here: each command started cold several times; nothing is trained.
+Not timed here: each command started cold several times; nothing is trained.
 """
 
 import argparse

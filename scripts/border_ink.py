@@ -7,7 +7,7 @@ For each crop (rows cut from the top and bottom, columns from each side, as
 in the cut border, and the mean and largest share of an image's ink cut. No label and no
 accuracy is read, so candidates can be chosen by it before their rule is written
 (benchmarks/fast-trials.txt, round 5; the output is in benchmarks/crop-pilot.txt).
-Seconds here: it reads the training images once and trains nothing.
+Not timed here; short: it reads the training images once and trains nothing.
 """
 
 import sys

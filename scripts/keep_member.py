@@ -6,7 +6,7 @@ Member 1 has the ensemble's own seed, so the validation split in its story is th
 it was trained beside, and `mnistcnn evaluate` holds the same images out. Its story
 is the member's run (seed, epochs, history, metrics as `train-final` measured them)
 with the ensemble's provenance (data, machine, versions, the command that trained it).
-Seconds here: it loads the ensemble and saves one member; it trains nothing.
+Not timed here; short: it loads the ensemble and saves one member; it trains nothing.
 """
 
 import argparse

@@ -9,7 +9,7 @@ photo of a note: warm paper lit unevenly, blue pen, a slight tilt, sensor noise,
 and JPEG compression. Every run writes the same files. The sample is a subset of MNIST
 (Yann LeCun, Corinna Cortes and Christopher J.C. Burges, CC BY-SA 3.0), and so these are
 too.
-Seconds here: it draws six images from the bundled sample.
+Not timed here; short: it draws six images from the bundled sample.
 """
 
 import sys

@@ -7,7 +7,7 @@ per digit, chosen at random with a fixed seed, in Keras's mnist.npz layout, plus
 `index_train` and `index_test`: each image's index in the original files, so the
 sample's writers are known (writers.py).
 MNIST: Yann LeCun, Corinna Cortes and Christopher J.C. Burges, CC BY-SA 3.0.
-Seconds here: it reads the four IDX files once.
+Not timed here; short: it reads the four IDX files once.
 """
 
 import sys

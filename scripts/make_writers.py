@@ -8,7 +8,7 @@ MNIST's training images and labels (so `data.py` recognises them wherever they c
 from), and copies QMNIST's licence beside it. It refuses to write if QMNIST's digit
 class disagrees with a single MNIST label.
 QMNIST: Chhavi Yadav and Leon Bottou, "Cold Case: The Lost MNIST Digits" (2019), BSD licence.
-Seconds here: it reads QMNIST's labels and MNIST's training files once.
+Not timed here; short: it reads QMNIST's labels and MNIST's training files once.
 """
 
 import gzip

@@ -7,7 +7,7 @@ tests/test_photos.py first uses with the scene, else the scene's number, as the 
 beside its prepared 28x28 image as this checkout makes it and, with --compare-with REV,
 as preprocess.py made it at git revision REV. Generated, so that nothing without a
 licence is copied into the project. Writes docs/prepared-photos.png.
-Seconds here: it generates a handful of photos and prepares them; it trains nothing.
+Not timed here; short: it generates a handful of photos and prepares them; it trains nothing.
 """
 
 import argparse

@@ -7,7 +7,7 @@ For choosing candidates before their trials without reading any MNIST image (so 
 accuracy is seen before a rule is written): each variant is built and compiled as the
 preset is, warmed up on 2,048 random images, then timed on `--images` more, in three
 rounds over all variants. Prints images/s and the seconds a 48,000-image epoch would take.
-About a minute a variant here.
+Not timed here: a warm-up pass and one timed pass a variant.
 """
 
 import argparse

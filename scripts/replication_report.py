@@ -6,7 +6,7 @@ replication rule of experiments/RULE.md (paired.py's statistic; replication.py's
 checks). Seconds.
 
     python scripts/replication_report.py
-Seconds here: it reads the saved runs' predictions and trains nothing.
+Not timed here; short: it reads the saved runs' predictions and trains nothing.
 """
 
 import argparse

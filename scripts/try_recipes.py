@@ -8,7 +8,7 @@ schedule; it is trained once per seed (the second argument) and printed as one
 RESULT line of (seconds of training, test accuracy) per epoch, timed like the race
 in scripts/benchmark.py. The lines behind BENCHMARKS.md's recipe notes are in
 benchmarks/recipe-trials.txt.
-An epoch of a fast candidate takes about 20 seconds here.
+Not timed as a whole; `fast`'s one epoch took 17.2 seconds of training here (BENCHMARKS.md's race).
 """
 
 import json

@@ -84,6 +84,17 @@ def wait_for_digit(browser, digit: str):
                                      f"the page never showed {digit}")
 
 
+def wait_for_plots(browser, selector: str, count: int, what: str):
+    """Until `count` images match `selector` and every one has loaded."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 30).until(
+        lambda page: page.execute_script(
+            f"const images = document.querySelectorAll('{selector}');"
+            f"return images.length === {count} && [...images].every(image => image.complete && image.naturalWidth > 0);"),
+        f"{what} did not load")
+
+
 def screenshot(browser, name: str):
     folder = os.environ.get("MNISTCNN_SCREENSHOTS")
     if folder:
@@ -141,19 +152,14 @@ def test_a_digit_halfway_between_4_and_9_is_shown_as_unsure(browser, served_url,
     browser.get(served_url + "/")
     browser.find_element(By.ID, "file").send_keys(str(drawing))
     wait_for_digit(browser, "unsure: 4 or 9")
+    screenshot(browser, "unsure.png")
 
 
 def test_experiments_page_shows_sweeps(browser, served_url):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(served_url + "/experiments")
-    plots = "#sweep-pooling img"
-    WebDriverWait(browser, 30).until(
-        lambda page: page.execute_script(
-            f"const images = document.querySelectorAll('{plots}');"
-            "return images.length === 3 && [...images].every(image => image.complete && image.naturalWidth > 0);"),
-        "the pooling sweep's plots did not load")
+    wait_for_plots(browser, "#sweep-pooling img", 3, "the pooling sweep's plots")
     leader = browser.find_element(By.CSS_SELECTOR, "#sweep-pooling tr.leader").text
     assert "leader ★" in leader
     verdicts = browser.find_element(By.CSS_SELECTOR, "#sweep-pooling table").text
@@ -163,16 +169,12 @@ def test_experiments_page_shows_sweeps(browser, served_url):
 
 def test_experiments_page_shows_the_committed_search_and_its_judging(browser, served_url):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(served_url + "/experiments")
-    plots = "#search-joint img"
-    WebDriverWait(browser, 30).until(
-        lambda page: page.execute_script(
-            f"const images = document.querySelectorAll('{plots}');"
-            "return images.length === 3 && [...images].every(image => image.complete && image.naturalWidth > 0);"),
-        "the joint search's plots did not load")
+    wait_for_plots(browser, "#search-joint img", 3, "the joint search's plots")
     section = browser.find_element(By.CSS_SELECTOR, "#search-joint").text
     assert "10 trials completed, 25 stopped early by the pruner" in section
     assert "Which settings matter (importance): pooling 0.25" in section
     assert "winner from-sweeps" in section and "recipe worse by 0.47" in section
+    browser.execute_script("document.getElementById('search-joint').scrollIntoView()")
+    screenshot(browser, "search.png")

@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from PIL import Image, ImageDraw
 
 from mnistcnn.predicting import (MARGIN, Calibration, calibration_for, calibration_path,
-                                  expected_calibration_error, file_digest, fit_temperature, temper)
+                                  expected_calibration_error, fit_temperature, temper)
+from mnistcnn.core import file_sha256
 from mnistcnn.predicting import Prediction
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,7 +67,7 @@ def test_a_calibration_file_is_used_only_for_the_model_it_was_made_for(tmp_path)
     model = tmp_path / "model.h5"
     model.write_bytes(b"weights")
     calibration_path(model).write_text(json.dumps({"temperature": 1.7, "margin": 0.25,
-                                                   "h5_sha256": file_digest(model)}))
+                                                   "h5_sha256": file_sha256(model)}))
     assert calibration_for(model) == Calibration(1.7, 0.25)
     model.write_bytes(b"retrained weights")  # the same path, another model
     assert calibration_for(model) == Calibration(1.0, MARGIN)

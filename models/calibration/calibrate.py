@@ -21,7 +21,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
-from mnistcnn.predicting import (Calibration, expected_calibration_error, file_digest,  # noqa: E402
+from mnistcnn.core import file_sha256  # noqa: E402
+from mnistcnn.predicting import (Calibration, expected_calibration_error,  # noqa: E402
                                   fit_temperature, negative_log_likelihood, temper)
 
 HERE = ROOT / "models" / "calibration"
@@ -113,7 +114,7 @@ def main() -> None:
         temperature = single_t if kind == "single" else ensemble_t
         path.with_suffix(".calibration.json").write_text(json.dumps(
             {"temperature": round(temperature, 4), "margin": margin["chosen"]["margin"],
-             "h5_sha256": file_digest(path), "made_by": "models/calibration/RESULT.md", "command": COMMAND},
+             "h5_sha256": file_sha256(path), "made_by": "models/calibration/RESULT.md", "command": COMMAND},
             indent=2) + "\n")
     (HERE / "RESULT.md").write_text(result_text(result))
     print(json.dumps({key: result[key] for key in ("single", "held_out")}, indent=2))

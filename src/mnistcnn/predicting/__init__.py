@@ -14,7 +14,6 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "calibration_path": "calibration",
     "expand_paths": "prediction",
     "expected_calibration_error": "calibration",
-    "file_digest": "calibration",
     "fit_temperature": "calibration",
     "negative_log_likelihood": "calibration",
     "predict_images": "prediction",

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from mnistcnn.core import file_sha256
+
 # The margin models/calibration/calibrate.py chose by RULE.md (its calibration.json keeps
 # it, and a test holds the two together): the largest that flags at most 1% of unseen
 # writers' digits.
@@ -80,12 +82,6 @@ def calibration_path(model_file: Path) -> Path:
     return Path(model_file).with_suffix(SUFFIX)
 
 
-def file_digest(path: Path) -> str:
-    import hashlib
-
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def calibration_for(model_file: Path | None) -> Calibration:
     """The model's calibration from its `.calibration.json`, when that was made for this very
     file; else its own probabilities (temperature 1) with the same margin."""
@@ -95,7 +91,7 @@ def calibration_for(model_file: Path | None) -> Calibration:
     if not path.is_file() or not Path(model_file).is_file():
         return Calibration()
     record = json.loads(path.read_text())
-    if record.get("h5_sha256") != file_digest(model_file):
+    if record.get("h5_sha256") != file_sha256(model_file):
         return Calibration()
     return Calibration(float(record["temperature"]), float(record.get("margin", MARGIN)))
 
