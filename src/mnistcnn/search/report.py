@@ -66,23 +66,25 @@ def replot_search(folder: Path) -> list[Path]:
 
 
 def write_trial_logs(folder: Path) -> list[Path]:
-    """Each trial's `tensorboard/` (its curves and an HParams session of its config and
-    figures), written once: a finished trial never changes."""
-    from mnistcnn.core import Config
-    from mnistcnn.core import read_sweep_run
-    from mnistcnn.core import read_csv_columns
+    """The `tensorboard/` of every finished trial that has none yet (`plot` on a search
+    made before trials wrote their own); returns the folders written."""
     from mnistcnn.sweeps.runs import is_finished
+    from mnistcnn.reports import LOG_FOLDER
+
+    return [write_trial_log(trial) for trial in sorted(Path(folder, "trials").glob("*"))
+            if not (trial / LOG_FOLDER).is_dir() and is_finished(trial)]
+
+
+def write_trial_log(trial: Path) -> Path:
+    """A trial's `tensorboard/`: its curves and an HParams session of its config and
+    figures. Written once, by the worker that trained it: a finished trial never changes."""
+    from mnistcnn.core import Config, read_csv_columns, read_sweep_run
     from mnistcnn.reports import LOG_FOLDER, write_run_logs
 
-    written = []
-    for trial in sorted(Path(folder, "trials").glob("*")):
-        if (trial / LOG_FOLDER).is_dir() or not is_finished(trial):
-            continue
-        record = read_sweep_run(trial)
-        written.append(write_run_logs(trial / LOG_FOLDER, read_csv_columns(trial / "history.csv"),
-                                      Config.from_dict(record.config), record.data.train if record.data else 0,
-                                      record.sweep_figures()))
-    return written
+    record = read_sweep_run(trial)
+    return write_run_logs(trial / LOG_FOLDER, read_csv_columns(trial / "history.csv"),
+                          Config.from_dict(record.config), record.data.train if record.data else 0,
+                          record.sweep_figures())
 
 
 def completed(trials) -> list:

@@ -115,7 +115,7 @@ def run_search(plan: SearchPlan, data_source: str | None, output_dir: Path | Non
     from mnistcnn.training import check_devices
     from mnistcnn.training import make_strategy
     from mnistcnn.core import resolve_precision
-    from mnistcnn.search.report import write_search_report, write_trial_logs
+    from mnistcnn.search.report import write_search_report
     from mnistcnn.sweeps.runner import Splits
     from mnistcnn.sweeps.studies import describe_storage, open_storage
 
@@ -154,7 +154,6 @@ def run_search(plan: SearchPlan, data_source: str | None, output_dir: Path | Non
         study.optimize(objective, timeout=plan.budget_minutes * 60 if plan.budget_minutes else None,
                        callbacks=callbacks, catch=(UsageError,))
     write_search_report(folder, study)
-    write_trial_logs(folder)
     return folder
 
 
@@ -187,6 +186,7 @@ def _objective(plan, base, folder, storage, study, splits, dataset, hardware, st
     validation error rate, or stop early when the pruner says so."""
     import optuna
 
+    from mnistcnn.search.report import write_trial_log
     from mnistcnn.search.space import suggest
     from mnistcnn.sweeps.runner import execute_run
     from mnistcnn.sweeps.runs import Run
@@ -210,6 +210,7 @@ def _objective(plan, base, folder, storage, study, splits, dataset, hardware, st
         with heartbeat(storage, trial._trial_id):  # Optuna names no public id for a trial
             record = execute_run(run, dataset, splits.identity(run), say_epoch, {"device": hardware.get("device", "")},
                                  strategy, callbacks=(pruning,))
+        write_trial_log(run.folder)  # by this worker alone: others sharing the folder never touch it
         error_rate = record.metrics["valid"]["errors"] / len(dataset.y_valid)
         if pruning.stopped_at is not None:
             status(f"search {plan.name} trial {trial.number}: stopped by the pruner after epoch {pruning.stopped_at}")
